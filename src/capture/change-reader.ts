@@ -1,0 +1,29 @@
+import type { TransactionVisibility } from '../dialect/dialect.js';
+import type { Cursor } from './cursor.js';
+
+export type SourceRow = Record<string, unknown>;
+
+export interface ChangeBatch {
+  rows: SourceRow[];
+  /** Cursor of the last row, undefined when the batch is empty. */
+  last: Cursor | undefined;
+}
+
+export interface SafeMark {
+  /** Boundary cursor: every row with a capture value below `mark.ts` is committed. */
+  mark: Cursor;
+  /** False when this login cannot see open transactions (only lag protects the mark). */
+  openTransactionsVisible: boolean;
+}
+
+/** Reads changes of one source table in cursor order. */
+export interface ChangeReader {
+  /** The safe high-water mark; read before the rows it is used with. */
+  readSafeMark(): Promise<SafeMark>;
+  /** Rows strictly after `after` (or from the beginning), in cursor order, ties broken by key. */
+  readBatch(after: Cursor | undefined, limit: number): Promise<ChangeBatch>;
+  /** Whether the login sees other sessions' open transactions, and what is lost if not. */
+  transactionVisibility(): Promise<TransactionVisibility>;
+  /** Newest capture value in the source (for lag figures); undefined for an empty table. */
+  newestChange(): Promise<string | undefined>;
+}

@@ -1,0 +1,86 @@
+import type { DynamicDb } from '../db/dynamic-db.js';
+import type { RawBuilder } from 'kysely';
+import type { DatabaseKind } from '../config/load-config.js';
+
+/** What a column means for comparison and writing; each dialect maps its native types onto these. */
+export type ColumnCategory =
+  | 'integer'
+  | 'decimal'
+  | 'float'
+  | 'boolean'
+  | 'text'
+  | 'datetime' // wall-clock timestamp without zone (MySQL DATETIME/TIMESTAMP in a UTC session, PG timestamp)
+  | 'timestamptz' // instant with zone (PG timestamptz)
+  | 'date'
+  | 'time'
+  | 'json'
+  | 'binary'
+  | 'other';
+
+export interface ColumnInfo {
+  name: string;
+  /** Native type as the database prints it, e.g. `decimal(12,2)`, `character varying(255)`. */
+  nativeType: string;
+  category: ColumnCategory;
+  nullable: boolean;
+  hasDefault: boolean;
+  /** Fractional digits for decimals; undefined where the type has no fixed scale. */
+  scale?: number;
+  /** Max characters for text types, when bounded. */
+  maxLength?: number;
+  /** Filled by the database (auto increment, identity); writable only by explicit value. */
+  autoIncrement: boolean;
+  /** Computed by the database: never writable. */
+  generated: boolean;
+}
+
+export interface TableInfo {
+  /** Name as given in the mapping (possibly schema-qualified). */
+  name: string;
+  columns: Map<string, ColumnInfo>;
+  /** Column lists of unique indexes / primary key, in index order. */
+  uniqueKeys: string[][];
+}
+
+/** Database clock and the start of the oldest open transaction, both as UTC epoch milliseconds. */
+export interface ClockReading {
+  nowMs: number;
+  /** null means "none open" when `openTransactionsVisible`, and "unknown" otherwise. */
+  oldestOpenTransactionMs: number | null;
+  openTransactionsVisible: boolean;
+}
+
+export interface TransactionVisibility {
+  visible: boolean;
+  /** What is missing and what it costs, for validate and status. */
+  detail: string;
+}
+
+/**
+ * Everything database specific. Code outside src/dialect never branches on the database kind:
+ * it asks the dialect, or reads a capability flag.
+ */
+export interface Dialect {
+  readonly kind: DatabaseKind;
+  /** Creates a pooled Kysely instance whose sessions are set up for lossless, zone-free values. */
+  createKysely(url: string, options: { poolSize: number; applicationName: string }): DynamicDb;
+  /** Reads columns and unique keys; undefined when the table does not exist. */
+  introspectTable(db: DynamicDb, table: string): Promise<TableInfo | undefined>;
+  /** Database clock plus oldest open transaction start, for the safe high-water mark. */
+  readClock(db: DynamicDb): Promise<ClockReading>;
+  /** Whether this login can see other sessions' open transactions. */
+  checkTransactionVisibility(db: DynamicDb): Promise<TransactionVisibility>;
+  /** Insert-or-update on a unique key, as one multi-row statement. */
+  upsert(table: string, columns: string[], keyColumns: string[], rows: unknown[][]): RawBuilder<unknown>;
+  /** Blocks until the named cross-process lock is held on this connection-scoped session. */
+  acquireLock(db: DynamicDb, name: string, timeoutSeconds: number): Promise<boolean>;
+  releaseLock(db: DynamicDb, name: string): Promise<void>;
+  /** Builds `CREATE DATABASE` / `DROP DATABASE` for tooling (demo, tests, bench). */
+  createDatabaseSql(name: string): string;
+  dropDatabaseSql(name: string): string;
+  /** Bind parameters one statement may carry (both servers stop at 65535). */
+  readonly maxBindParameters: number;
+  /** True when the error concerns the rows written (data or constraint), not the connection. */
+  isRowError(error: unknown): boolean;
+}
+

@@ -1,0 +1,169 @@
+import PQueue from 'p-queue';
+import { DiffApplier } from '../apply/diff-applier.js';
+import { TimestampChangeReader } from '../capture/timestamp-reader.js';
+import type { ResolvedConfig } from '../config/load-config.js';
+import { Databases } from '../db/databases.js';
+import { errorMessage, SyncError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { CompiledMapping } from '../mapping/compiled-mapping.js';
+import { RejectedRowStore } from '../state/rejected-row-store.js';
+import { stateTables } from '../state/state-tables.js';
+import { StreamStore } from '../state/stream-store.js';
+import { SyncJob, type PassResult } from './sync-job.js';
+
+export interface EngineOptions {
+  config: ResolvedConfig;
+  mappings: CompiledMapping[];
+  logger: Logger;
+  databases?: Databases;
+}
+
+/**
+ * Builds one SyncJob per mapping and schedules them: `syncOnce` runs every job to the end once;
+ * `run` polls until the signal aborts, each mapping by at most one worker at a time.
+ */
+export class SyncEngine {
+  readonly databases: Databases;
+  readonly #ownsDatabases: boolean;
+  #jobs: SyncJob[] | undefined;
+
+  constructor(private readonly options: EngineOptions) {
+    this.#ownsDatabases = !options.databases;
+    this.databases = options.databases ?? new Databases(options.config);
+  }
+
+  /** Connects, introspects and checks state tables; fails with what is missing and how to fix it. */
+  async prepare(): Promise<SyncJob[]> {
+    if (this.#jobs) return this.#jobs;
+    const { config, mappings, logger } = this.options;
+    const jobs: SyncJob[] = [];
+    const checkedState = new Set<string>();
+    for (const mapping of mappings) {
+      const source = await this.databases.connect(mapping.source.endpoint);
+      const target = await this.databases.connect(mapping.target.endpoint);
+      if (!checkedState.has(mapping.target.endpoint)) {
+        const streamsTable = stateTables(config.statePrefix).streams;
+        if (!(await target.dialect.introspectTable(target.db, streamsTable))) {
+          throw new SyncError('STATE_MISSING', `engine table ${streamsTable} does not exist`, {
+            endpoint: mapping.target.endpoint,
+            mapping: mapping.name,
+            hint: 'run `aimeos-sync migrate` first',
+          });
+        }
+        checkedState.add(mapping.target.endpoint);
+      }
+      const sourceTable = await source.dialect.introspectTable(source.db, mapping.source.table);
+      const targetTable = await target.dialect.introspectTable(target.db, mapping.target.table);
+      for (const [side, table, name] of [
+        ['source', sourceTable, mapping.source.table],
+        ['target', targetTable, mapping.target.table],
+      ] as const) {
+        if (!table) {
+          throw new SyncError('SCHEMA_MISMATCH', `${side} table does not exist`, {
+            file: mapping.file,
+            mapping: mapping.name,
+            table: name,
+            hint: 'run `aimeos-sync validate` for the full list of problems',
+          });
+        }
+      }
+      const missing = mapping.columns.find((column) => !targetTable!.columns.has(column.target));
+      if (missing) {
+        throw new SyncError('SCHEMA_MISMATCH', 'target column does not exist', {
+          file: mapping.file,
+          mapping: mapping.name,
+          table: mapping.target.table,
+          column: missing.target,
+          hint: 'run `aimeos-sync validate` for the full list of problems',
+        });
+      }
+      jobs.push(
+        new SyncJob({
+          mapping,
+          reader: new TimestampChangeReader(source.db, source.dialect, mapping, sourceTable!),
+          applier: new DiffApplier(target.dialect, mapping, targetTable!),
+          targetDb: target.db,
+          streams: new StreamStore(target.dialect, config.statePrefix),
+          rejectedRows: new RejectedRowStore(config.statePrefix),
+          logger,
+        }),
+      );
+    }
+    this.#jobs = jobs;
+    return jobs;
+  }
+
+  /** Brings every selected target up to date once; errors of one mapping do not stop the others. */
+  async syncOnce(signal?: AbortSignal): Promise<{ results: PassResult[]; failures: { mapping: string; error: unknown }[] }> {
+    const jobs = await this.prepare();
+    const results: PassResult[] = [];
+    const failures: { mapping: string; error: unknown }[] = [];
+    const queue = new PQueue({ concurrency: this.options.config.sync.concurrency });
+    await queue.addAll(
+      jobs.map((job) => async () => {
+        try {
+          results.push(await job.runPass(signal));
+        } catch (error) {
+          failures.push({ mapping: job.mapping.name, error });
+        }
+      }),
+    );
+    return { results, failures };
+  }
+
+  /**
+   * Polls every mapping each `pollInterval` until `signal` aborts. A mapping whose pass is still
+   * running is not queued again; a failing mapping is retried on the next poll after a backoff.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const jobs = await this.prepare();
+    const { config, logger } = this.options;
+    const queue = new PQueue({ concurrency: config.sync.concurrency });
+    const inFlight = new Set<string>();
+    const failures = new Map<string, { count: number; retryAt: number }>();
+    logger.info('service started', { mappings: jobs.map((job) => job.mapping.name), pollIntervalS: config.sync.pollInterval });
+
+    while (!signal.aborted) {
+      for (const job of jobs) {
+        const name = job.mapping.name;
+        const failure = failures.get(name);
+        if (inFlight.has(name) || (failure && failure.retryAt > Date.now())) continue;
+        inFlight.add(name);
+        void queue.add(async () => {
+          try {
+            await job.runPass(signal);
+            failures.delete(name);
+          } catch (error) {
+            const count = (failures.get(name)?.count ?? 0) + 1;
+            const delayMs = Math.min(300_000, 1000 * 2 ** Math.min(count, 8));
+            failures.set(name, { count, retryAt: Date.now() + delayMs });
+            logger.warn('mapping will be retried', { mapping: name, failures: count, retryInMs: delayMs, error: errorMessage(error) });
+          } finally {
+            inFlight.delete(name);
+          }
+        });
+      }
+      await sleep(config.sync.pollInterval * 1000, signal);
+    }
+    // Shutdown: passes see the aborted signal after their current batch commits.
+    await queue.onIdle();
+    logger.info('service stopped');
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDatabases) await this.databases.close();
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
