@@ -95,20 +95,24 @@ export class DiffApplier {
 
   async #fetchExisting(tx: DynamicDb, keys: unknown[][]): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
-    const names = this.#columns.map((column) => column.name);
     const keyNames = this.#keyColumns.map((column) => column.name);
-    const perStatement = Math.max(1, Math.floor(this.dialect.maxBindParameters / keyNames.length));
-    for (let start = 0; start < keys.length; start += perStatement) {
-      const chunk = keys.slice(start, start + perStatement).map((key) => key.map((part, i) => writeValue(part, this.#keyColumns[i]!)));
-      const condition =
-        keyNames.length === 1
-          ? sql`${sql.id(keyNames[0]!)} IN (${sql.join(chunk.map((key) => key[0]))})`
-          : sql`(${columnList(keyNames)}) IN (${sql.join(chunk.map((key) => sql`(${sql.join(key)})`))})`;
+    const selected = columnList([...new Set([...keyNames, ...this.#columns.map((column) => column.name)])]);
+    for (const chunk of this.#chunks(keys, keyNames.length)) {
+      const bound = chunk.map((key) => key.map((part, i) => writeValue(part, this.#keyColumns[i]!)));
       const { rows } = await sql<Record<string, unknown>>`
-        SELECT ${columnList([...new Set([...keyNames, ...names])])} FROM ${tableRef(this.mapping.target.table)} WHERE ${condition}`.execute(tx);
+        SELECT ${selected} FROM ${tableRef(this.mapping.target.table)} WHERE ${this.dialect.keyIn(this.#keyColumns, bound)}`.execute(tx);
       for (const row of rows) found.set(this.#keyText(keyNames.map((name) => row[name])), row);
     }
     return found;
+  }
+
+  /** Splits `items` so that no statement exceeds the dialect's bind-parameter limit. */
+  #chunks<T>(items: T[], columnCount: number): T[][] {
+    let size = items.length;
+    while (size > 1 && this.dialect.parametersFor(size, columnCount) > this.dialect.maxBindParameters) size = Math.ceil(size / 2);
+    const chunks: T[][] = [];
+    for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+    return chunks;
   }
 
   async #write(tx: DynamicDb, inserts: PlannedRow[], updates: PlannedRow[], result: ApplyResult): Promise<void> {
@@ -149,20 +153,16 @@ export class DiffApplier {
   }
 
   async #writeRows(tx: DynamicDb, inserts: PlannedRow[], updates: PlannedRow[]): Promise<void> {
-    const names = this.#columns.map((column) => column.name);
+    const table = this.mapping.target.table;
     const toParams = (row: PlannedRow) => this.#columns.map((column) => writeValue(row.values[column.name], column));
-    const perStatement = Math.max(1, Math.floor(this.dialect.maxBindParameters / names.length));
     if (this.#upsertable) {
-      const all = [...inserts, ...updates];
-      for (let start = 0; start < all.length; start += perStatement) {
-        const chunk = all.slice(start, start + perStatement).map(toParams);
-        await this.dialect.upsert(this.mapping.target.table, names, [...this.mapping.target.key], chunk).execute(tx);
+      for (const chunk of this.#chunks([...inserts, ...updates], this.#columns.length)) {
+        await this.dialect.writeRows(table, this.#columns, chunk.map(toParams), this.mapping.target.key).execute(tx);
       }
       return;
     }
-    for (let start = 0; start < inserts.length; start += perStatement) {
-      const chunk = inserts.slice(start, start + perStatement).map((row) => sql`(${sql.join(toParams(row))})`);
-      await sql`INSERT INTO ${tableRef(this.mapping.target.table)} (${columnList(names)}) VALUES ${sql.join(chunk)}`.execute(tx);
+    for (const chunk of this.#chunks(inserts, this.#columns.length)) {
+      await this.dialect.writeRows(table, this.#columns, chunk.map(toParams)).execute(tx);
     }
     // No unique index on the key: rows are known to exist (read above), so a keyed UPDATE is exact.
     const updatable = this.#columns.filter((column) => !this.mapping.target.key.includes(column.name));
@@ -170,7 +170,7 @@ export class DiffApplier {
     for (const row of updates) {
       const assignments = updatable.map((column) => sql`${sql.id(column.name)} = ${writeValue(row.values[column.name], column)}`);
       const keyMatch = this.#keyColumns.map((column, i) => sql`${sql.id(column.name)} = ${writeValue(row.key[i], column)}`);
-      await sql`UPDATE ${tableRef(this.mapping.target.table)} SET ${sql.join(assignments)} WHERE ${sql.join(keyMatch, sql` AND `)}`.execute(tx);
+      await sql`UPDATE ${tableRef(table)} SET ${sql.join(assignments)} WHERE ${sql.join(keyMatch, sql` AND `)}`.execute(tx);
     }
   }
 }

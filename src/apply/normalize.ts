@@ -70,16 +70,34 @@ function asText(value: unknown): string {
 
 const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?$/;
 
+const EXPONENT = /^([+-])?(\d*)(?:\.(\d*))?e([+-]?\d{1,4})$/i;
+
+/**
+ * `1.5e-7` → `0.00000015`, `-1e+21` → `-1000000000000000000000`: exponent notation (JS numbers
+ * from 1e21 and below 1e-6, float columns, text) as plain decimal text. Anything else unchanged.
+ */
+function expandExponent(text: string): string {
+  const match = EXPONENT.exec(text);
+  if (!match || (match[2] === '' && (match[3] ?? '') === '')) return text;
+  const integer = match[2] ?? '';
+  const digits = integer + (match[3] ?? '');
+  const point = integer.length + Number(match[4]);
+  const sign = match[1] === '-' ? '-' : '';
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
 /** Decimal text rounded half away from zero at `scale` (undefined: keep all digits, trim zeros). */
 export function canonicalDecimal(value: unknown, scale: number | undefined): string {
   let text: string;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return `invalid:${value}`;
-    text = /e/i.test(String(value)) ? value.toFixed(20) : String(value);
+    text = expandExponent(String(value));
   } else if (typeof value === 'boolean') {
     text = value ? '1' : '0';
   } else {
-    text = asText(value).trim();
+    text = expandExponent(asText(value).trim());
   }
   const match = DECIMAL.exec(text);
   if (!match || (match[2] === '' && (match[3] ?? '') === '')) return `invalid:${text}`;

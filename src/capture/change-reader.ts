@@ -22,6 +22,11 @@ export interface ChangeReader {
   readSafeMark(): Promise<SafeMark>;
   /** Rows strictly after `after` (or from the beginning), in cursor order, ties broken by key. */
   readBatch(after: Cursor | undefined, limit: number): Promise<ChangeBatch>;
+  /**
+   * Rows with a key strictly after `afterKey`, in key order: the initial load walks the table by
+   * its key (an index Aimeos always has) instead of by the capture column (which it rarely indexes).
+   */
+  readKeyBatch(afterKey: readonly string[] | null, limit: number): Promise<ChangeBatch>;
   /** Whether the login sees other sessions' open transactions, and what is lost if not. */
   transactionVisibility(): Promise<TransactionVisibility>;
   /** Newest capture value in the source (for lag figures); undefined for an empty table. */

@@ -15,6 +15,7 @@ import { wallClockAt } from './wall-clock.js';
 export class TimestampChangeReader implements ChangeReader {
   readonly #selectList: RawBuilder<unknown>;
   readonly #orderBy: RawBuilder<unknown>;
+  readonly #keyOrder: RawBuilder<unknown>;
   readonly #zone: string;
 
   constructor(
@@ -26,6 +27,7 @@ export class TimestampChangeReader implements ChangeReader {
     const capture = mapping.source.capture;
     this.#selectList = columnList(mapping.sourceColumns);
     this.#orderBy = columnList([capture.column, ...mapping.source.key]);
+    this.#keyOrder = columnList(mapping.source.key);
     // A zoned column compares in the session zone (UTC); a wall-clock one in the declared zone.
     this.#zone = table.columns.get(capture.column)?.category === 'timestamptz' ? 'UTC' : capture.timezone;
   }
@@ -40,13 +42,21 @@ export class TimestampChangeReader implements ChangeReader {
   }
 
   async readBatch(after: Cursor | undefined, limit: number): Promise<ChangeBatch> {
+    return this.#select(after ? this.#after(after) : undefined, this.#orderBy, limit);
+  }
+
+  async readKeyBatch(afterKey: readonly string[] | null, limit: number): Promise<ChangeBatch> {
+    return this.#select(afterKey ? keyAfter(this.mapping.source.key, afterKey) : undefined, this.#keyOrder, limit);
+  }
+
+  async #select(position: RawBuilder<unknown> | undefined, orderBy: RawBuilder<unknown>, limit: number): Promise<ChangeBatch> {
     const conditions: RawBuilder<unknown>[] = [];
     if (this.mapping.source.where) conditions.push(sql`(${sql.raw(this.mapping.source.where)})`);
-    if (after) conditions.push(this.#after(after));
+    if (position) conditions.push(position);
     const where = conditions.length ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
     const { rows } = await sql<SourceRow>`
       SELECT ${this.#selectList} FROM ${tableRef(this.mapping.source.table)} ${where}
-       ORDER BY ${this.#orderBy} LIMIT ${sql.lit(limit)}`.execute(this.db);
+       ORDER BY ${orderBy} LIMIT ${sql.lit(limit)}`.execute(this.db);
     const lastRow = rows.at(-1);
     return { rows, last: lastRow ? this.cursorOf(lastRow) : undefined };
   }

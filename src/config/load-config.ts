@@ -56,7 +56,12 @@ export function kindFromUrl(url: string): DatabaseKind | undefined {
 export function zodProblems(error: z.ZodError, file: string, extra: { mapping?: string } = {}): Problem[] {
   return error.issues.map((issue) => ({
     severity: 'error' as const,
-    message: issue.message,
+    // A bad record key (endpoint name, mapped column) says only "Invalid key in record" in
+    // zod 4; the reason lives in the nested issues.
+    message:
+      issue.code === 'invalid_key' && issue.issues.length
+        ? `invalid name "${String(issue.path.at(-1))}": ${issue.issues.map((inner) => inner.message).join('; ')}`
+        : issue.message,
     context: { file, ...extra, field: issue.path.map(String).join('.') || undefined },
   }));
 }

@@ -21,6 +21,8 @@ export interface ColumnInfo {
   name: string;
   /** Native type as the database prints it, e.g. `decimal(12,2)`, `character varying(255)`. */
   nativeType: string;
+  /** Type name without modifiers (`numeric`, `varchar`, `int4`), for casts. */
+  baseType: string;
   category: ColumnCategory;
   nullable: boolean;
   hasDefault: boolean;
@@ -72,6 +74,15 @@ export interface Dialect {
   checkTransactionVisibility(db: DynamicDb): Promise<TransactionVisibility>;
   /** Insert-or-update on a unique key, as one multi-row statement. */
   upsert(table: string, columns: string[], keyColumns: string[], rows: unknown[][]): RawBuilder<unknown>;
+  /**
+   * The applier's bulk write: `rows` (values in `columns` order) as one statement, an upsert on
+   * `conflictKey` when given, else a plain insert. PostgreSQL binds one array per column.
+   */
+  writeRows(table: string, columns: readonly ColumnInfo[], rows: unknown[][], conflictKey?: readonly string[]): RawBuilder<unknown>;
+  /** Condition matching rows whose key columns equal one of `keys` (one bound list/array). */
+  keyIn(keyColumns: readonly ColumnInfo[], keys: unknown[][]): RawBuilder<unknown>;
+  /** Bind parameters `writeRows` needs for `rowCount` rows of `columnCount` columns. */
+  parametersFor(rowCount: number, columnCount: number): number;
   /** Blocks until the named cross-process lock is held on this connection-scoped session. */
   acquireLock(db: DynamicDb, name: string, timeoutSeconds: number): Promise<boolean>;
   releaseLock(db: DynamicDb, name: string): Promise<void>;

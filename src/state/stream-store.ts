@@ -13,9 +13,16 @@ export interface RunFigures {
   rejected: number;
 }
 
+/** Progress of an initial load: the mark when it began and the last source key applied. */
+export interface LoadProgress {
+  mark: Cursor;
+  lastKey: string[] | null;
+}
+
 export interface StreamState {
   mapping: string;
   cursor: Cursor | undefined;
+  load: LoadProgress | undefined;
   checkpointAt: string | null;
   lastRunStarted: string | null;
   lastRunFinished: string | null;
@@ -29,6 +36,8 @@ interface StreamRow {
   mapping: string;
   cursor_ts: string | null;
   cursor_key: string | null;
+  load_mark: string | null;
+  load_key: string | null;
   checkpoint_at: string | null;
   last_run_started: string | null;
   last_run_finished: string | null;
@@ -70,15 +79,34 @@ export class StreamStore {
    * Locks the mapping's row for the rest of the transaction (creating it first), so that two
    * processes applying the same mapping take turns instead of interleaving batches.
    */
-  async lock(tx: DynamicDb, mapping: string): Promise<Cursor | undefined> {
+  async lock(tx: DynamicDb, mapping: string): Promise<{ cursor: Cursor | undefined; load: LoadProgress | undefined }> {
     await sql`${this.dialect.upsert(this.#table, ['mapping'], ['mapping'], [[mapping]])}`.execute(tx);
-    const row = await tx
+    const row = (await tx
       .selectFrom(this.#table)
-      .select(['cursor_ts', 'cursor_key'])
+      .select(['cursor_ts', 'cursor_key', 'load_mark', 'load_key'])
       .where('mapping', '=', mapping)
       .forUpdate()
-      .executeTakeFirstOrThrow();
-    return row.cursor_ts === null ? undefined : decodeCursor(row.cursor_ts as string, row.cursor_key as string | null);
+      .executeTakeFirstOrThrow()) as Pick<StreamRow, 'cursor_ts' | 'cursor_key' | 'load_mark' | 'load_key'>;
+    return { cursor: cursorOf(row), load: loadOf(row) };
+  }
+
+  /** Records initial-load progress: the mark it started from and the last source key applied. */
+  async advanceLoad(tx: DynamicDb, mapping: string, progress: LoadProgress): Promise<void> {
+    await tx
+      .updateTable(this.#table)
+      .set({ load_mark: progress.mark.ts, load_key: progress.lastKey === null ? null : JSON.stringify(progress.lastKey) })
+      .where('mapping', '=', mapping)
+      .execute();
+  }
+
+  /** Ends the initial load: the checkpoint becomes the mark taken before it began. */
+  async finishLoad(tx: DynamicDb, mapping: string, mark: Cursor): Promise<void> {
+    const encoded = encodeCursor(mark);
+    await tx
+      .updateTable(this.#table)
+      .set({ cursor_ts: encoded.ts, cursor_key: encoded.key, checkpoint_at: nowText(), load_mark: null, load_key: null })
+      .where('mapping', '=', mapping)
+      .execute();
   }
 
   /** Moves the checkpoint to `next` if that is ahead of `current`; returns the checkpoint in force. */
@@ -124,7 +152,8 @@ export class StreamStore {
 function toState(row: StreamRow): StreamState {
   return {
     mapping: row.mapping,
-    cursor: row.cursor_ts === null ? undefined : decodeCursor(row.cursor_ts, row.cursor_key),
+    cursor: cursorOf(row),
+    load: loadOf(row),
     checkpointAt: row.checkpoint_at,
     lastRunStarted: row.last_run_started,
     lastRunFinished: row.last_run_finished,
@@ -139,4 +168,13 @@ function toState(row: StreamRow): StreamState {
     lastError: row.last_error,
     lastErrorAt: row.last_error_at,
   };
+}
+
+function cursorOf(row: Pick<StreamRow, 'cursor_ts' | 'cursor_key'>): Cursor | undefined {
+  return row.cursor_ts === null ? undefined : decodeCursor(row.cursor_ts, row.cursor_key);
+}
+
+function loadOf(row: Pick<StreamRow, 'load_mark' | 'load_key'>): LoadProgress | undefined {
+  if (row.load_mark === null) return undefined;
+  return { mark: { ts: row.load_mark, key: null }, lastKey: row.load_key === null ? null : (JSON.parse(row.load_key) as string[]) };
 }

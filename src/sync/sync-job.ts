@@ -1,8 +1,8 @@
 import type { DynamicDb } from '../db/dynamic-db.js';
 
-import type { DiffApplier } from '../apply/diff-applier.js';
+import type { ApplyResult, DiffApplier } from '../apply/diff-applier.js';
 import { canonicalTimestamp } from '../apply/normalize.js';
-import type { ChangeReader } from '../capture/change-reader.js';
+import type { ChangeBatch, ChangeReader } from '../capture/change-reader.js';
 import { compareCursors, compareTimestamps, minCursor, type Cursor } from '../capture/cursor.js';
 import { subtractSeconds } from '../capture/wall-clock.js';
 import { errorMessage } from '../errors.js';
@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import type { CompiledMapping } from '../mapping/compiled-mapping.js';
 import type { RejectedRowStore } from '../state/rejected-row-store.js';
 import { nowText } from '../state/state-tables.js';
-import type { RunFigures, StreamStore } from '../state/stream-store.js';
+import type { LoadProgress, RunFigures, StreamStore } from '../state/stream-store.js';
 
 export interface PassResult {
   mapping: string;
@@ -106,83 +106,65 @@ export class SyncJob {
   }
 
   async runPass(signal?: AbortSignal): Promise<PassResult> {
-    const { mapping, reader, applier, targetDb, streams, rejectedRows } = this.parts;
+    const { mapping, reader, targetDb, streams } = this.parts;
     const logger = this.parts.logger.child({ mapping: mapping.name, table: mapping.source.table });
     const started = nowText();
     const figures: RunFigures = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
     const capture = mapping.source.capture;
     const result: PassResult = { mapping: mapping.name, figures, batches: 0, checkpoint: undefined, openTransactionsVisible: true, interrupted: false };
+    const pass: PassContext = { logger, started, figures, result, rejectionsPossible: false };
 
     try {
       const state = await streams.read(targetDb, mapping.name);
       result.checkpoint = state?.cursor;
+      pass.rejectionsPossible = (await this.parts.rejectedRows.count(targetDb, mapping.name)) > 0;
       // The mark is read before any row so that no transaction can commit unseen below it.
       const { mark, openTransactionsVisible } = await reader.readSafeMark();
       result.openTransactionsVisible = openTransactionsVisible;
-      let position: Cursor | undefined = state?.cursor ? { ts: subtractSeconds(state.cursor.ts, capture.overlapSeconds), key: null } : undefined;
-      let complete = false;
 
-      for (;;) {
-        if (signal?.aborted) {
-          result.interrupted = true;
-          break;
-        }
-        const began = Date.now();
-        const batch = await reader.readBatch(position, capture.batchSize);
-        if (batch.rows.length === 0 || !batch.last) {
-          complete = true;
-          break;
-        }
-        const last = batch.last;
-        const outcome = await targetDb.transaction().execute(async (tx) => {
-          const current = await streams.lock(tx, mapping.name);
-          const applied = await applier.apply(tx, batch.rows);
-          if (applied.rejected.length) await rejectedRows.record(tx, mapping.name, applied.rejected);
-          if (applied.appliedKeys.length) await rejectedRows.clear(tx, mapping.name, applied.appliedKeys);
-          const checkpoint = await streams.advance(tx, mapping.name, current, minCursor(last, mark));
-          figures.read += batch.rows.length;
-          figures.inserted += applied.inserted;
-          figures.updated += applied.updated;
-          figures.unchanged += applied.unchanged;
-          figures.rejected += applied.rejected.length;
-          await streams.recordRun(tx, mapping.name, { started, status: 'running', figures });
-          return { applied, checkpoint };
+      if (!state?.cursor) {
+        const load: LoadProgress = state?.load ?? { mark, lastKey: null };
+        logger.info(state?.load ? 'initial load resumed' : 'initial load started', { loadMark: load.mark.ts, lastKey: load.lastKey });
+        const done = await this.#walk(
+          pass,
+          load.lastKey,
+          (after) => reader.readKeyBatch(after, capture.batchSize),
+          (batch) => batch.last?.key ?? null,
+          async (tx, lastKey) => {
+            await streams.advanceLoad(tx, mapping.name, { mark: load.mark, lastKey });
+          },
+          signal,
+        );
+        if (!done) return await this.#finish(pass, 'ok');
+        // Rows below the load's mark were committed before it began, so the key walk saw them
+        // all; anything changed since is picked up below, from the mark minus the overlap.
+        await targetDb.transaction().execute(async (tx) => {
+          await streams.lock(tx, mapping.name);
+          await streams.finishLoad(tx, mapping.name, load.mark);
         });
-        result.batches++;
-        result.checkpoint = outcome.checkpoint;
-        for (const rejected of outcome.applied.rejected) {
-          logger.warn('row rejected', { key: rejected.key, reason: rejected.reason, targetTable: mapping.target.table });
-        }
-        logger.info('batch applied', {
-          batch: result.batches,
-          cursorFrom: position,
-          cursorTo: last,
-          read: batch.rows.length,
-          inserted: outcome.applied.inserted,
-          updated: outcome.applied.updated,
-          unchanged: outcome.applied.unchanged,
-          rejected: outcome.applied.rejected.length,
-          durationMs: Date.now() - began,
-        });
-        position = last;
-        if (batch.rows.length < capture.batchSize) {
-          complete = true;
-          break;
-        }
+        result.checkpoint = load.mark;
+        logger.info('initial load finished', { rows: figures.read, checkpoint: load.mark });
       }
 
+      const from = result.checkpoint!;
+      const done = await this.#walk(
+        pass,
+        { ts: subtractSeconds(from.ts, capture.overlapSeconds), key: null } as Cursor,
+        (after) => reader.readBatch(after, capture.batchSize),
+        (batch) => batch.last!,
+        async (tx, last, current) => {
+          result.checkpoint = await streams.advance(tx, mapping.name, current, minCursor(last, mark));
+        },
+        signal,
+      );
       // Everything visible was read: the checkpoint may now move up to the mark itself.
-      if (complete && (!result.checkpoint || compareCursors(mark, result.checkpoint) > 0)) {
+      if (done && (!result.checkpoint || compareCursors(mark, result.checkpoint) > 0)) {
         result.checkpoint = await targetDb.transaction().execute(async (tx) => {
-          const current = await streams.lock(tx, mapping.name);
-          return streams.advance(tx, mapping.name, current, mark);
+          const { cursor } = await streams.lock(tx, mapping.name);
+          return streams.advance(tx, mapping.name, cursor, mark);
         });
       }
-      await streams.recordRun(targetDb, mapping.name, { started, finished: nowText(), status: 'ok', figures });
-      if (figures.read > 0 || result.interrupted) {
-        logger.info('pass finished', { ...figures, batches: result.batches, checkpoint: result.checkpoint, interrupted: result.interrupted });
-      }
-      return result;
+      return await this.#finish(pass, 'ok');
     } catch (error) {
       const message = errorMessage(error);
       logger.error('pass failed', { error: message, ...figures });
@@ -192,6 +174,100 @@ export class SyncJob {
       throw error;
     }
   }
+
+  /**
+   * Reads batches from `start` and applies each in its own target transaction together with
+   * `commitPosition`. The next batch is read while the current one is applied (source and target
+   * are different connections), so reading and writing overlap. Returns false when interrupted.
+   */
+  async #walk<P>(
+    pass: PassContext,
+    start: P,
+    read: (after: P) => Promise<ChangeBatch>,
+    positionOf: (batch: ChangeBatch) => P,
+    commitPosition: (tx: DynamicDb, position: P, current: Cursor | undefined) => Promise<void>,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const { mapping, applier, targetDb, streams, rejectedRows } = this.parts;
+    const batchSize = mapping.source.capture.batchSize;
+    let position = start;
+    let pending: Promise<ChangeBatch> | undefined = read(position);
+    try {
+      for (;;) {
+        const batch = await pending!;
+        pending = undefined;
+        if (batch.rows.length === 0) return true;
+        const next = positionOf(batch);
+        const more = batch.rows.length >= batchSize;
+        if (more && !signal?.aborted) pending = read(next);
+        const began = Date.now();
+        const applied = await targetDb.transaction().execute(async (tx) => {
+          const { cursor } = await streams.lock(tx, mapping.name);
+          const outcome = await applier.apply(tx, batch.rows);
+          if (outcome.rejected.length) {
+            await rejectedRows.record(tx, mapping.name, outcome.rejected);
+            pass.rejectionsPossible = true;
+          }
+          // Only touch the rejected-rows table when it can hold entries for this mapping.
+          if (pass.rejectionsPossible && outcome.appliedKeys.length) await rejectedRows.clear(tx, mapping.name, outcome.appliedKeys);
+          await commitPosition(tx, next, cursor);
+          this.#count(pass.figures, batch.rows.length, outcome);
+          await streams.recordRun(tx, mapping.name, { started: pass.started, status: 'running', figures: pass.figures });
+          return outcome;
+        });
+        pass.result.batches++;
+        for (const rejected of applied.rejected) {
+          pass.logger.warn('row rejected', { key: rejected.key, reason: rejected.reason, targetTable: mapping.target.table });
+        }
+        pass.logger.info('batch applied', {
+          batch: pass.result.batches,
+          cursorFrom: position,
+          cursorTo: next,
+          read: batch.rows.length,
+          inserted: applied.inserted,
+          updated: applied.updated,
+          unchanged: applied.unchanged,
+          rejected: applied.rejected.length,
+          durationMs: Date.now() - began,
+        });
+        position = next;
+        if (!more) return true;
+        if (signal?.aborted) {
+          pass.result.interrupted = true;
+          return false;
+        }
+      }
+    } finally {
+      // A read started for a batch that will not be applied must not surface as unhandled.
+      pending?.catch(() => undefined);
+    }
+  }
+
+  #count(figures: RunFigures, read: number, outcome: ApplyResult): void {
+    figures.read += read;
+    figures.inserted += outcome.inserted;
+    figures.updated += outcome.updated;
+    figures.unchanged += outcome.unchanged;
+    figures.rejected += outcome.rejected.length;
+  }
+
+  async #finish(pass: PassContext, status: 'ok'): Promise<PassResult> {
+    const { mapping, targetDb, streams } = this.parts;
+    await streams.recordRun(targetDb, mapping.name, { started: pass.started, finished: nowText(), status, figures: pass.figures });
+    if (pass.figures.read > 0 || pass.result.interrupted) {
+      pass.logger.info('pass finished', { ...pass.figures, batches: pass.result.batches, checkpoint: pass.result.checkpoint, interrupted: pass.result.interrupted });
+    }
+    return pass.result;
+  }
+}
+
+interface PassContext {
+  logger: Logger;
+  started: string;
+  figures: RunFigures;
+  result: PassResult;
+  /** Whether the rejected-rows table may hold entries for this mapping (then applied keys clear them). */
+  rejectionsPossible: boolean;
 }
 
 function toEpochMs(ts: string): number {

@@ -71,6 +71,7 @@ export class MysqlDialect implements Dialect {
       columns.set(row.name, {
         name: row.name,
         nativeType: row.column_type,
+        baseType: row.data_type.toLowerCase(),
         category,
         nullable: row.is_nullable === 'YES',
         // MariaDB reports a nullable column without default as default "NULL".
@@ -147,6 +148,21 @@ export class MysqlDialect implements Dialect {
     return sql`INSERT INTO ${tableRef(table)} (${columnList(columns)}) VALUES ${sql.join(
       rows.map((row) => sql`(${sql.join(row)})`),
     )} ON DUPLICATE KEY UPDATE ${sql.join(assignments)}`;
+  }
+
+  writeRows(table: string, columns: readonly ColumnInfo[], rows: unknown[][], conflictKey?: readonly string[]): RawBuilder<unknown> {
+    const names = columns.map((column) => column.name);
+    if (conflictKey) return this.upsert(table, names, [...conflictKey], rows);
+    return sql`INSERT INTO ${tableRef(table)} (${columnList(names)}) VALUES ${sql.join(rows.map((row) => sql`(${sql.join(row)})`))}`;
+  }
+
+  keyIn(keyColumns: readonly ColumnInfo[], keys: unknown[][]): RawBuilder<unknown> {
+    if (keyColumns.length === 1) return sql`${sql.id(keyColumns[0]!.name)} IN (${sql.join(keys.map((key) => key[0]))})`;
+    return sql`(${columnList(keyColumns.map((column) => column.name))}) IN (${sql.join(keys.map((key) => sql`(${sql.join(key)})`))})`;
+  }
+
+  parametersFor(rowCount: number, columnCount: number): number {
+    return rowCount * columnCount;
   }
 
   async acquireLock(db: DynamicDb, name: string, timeoutSeconds: number): Promise<boolean> {

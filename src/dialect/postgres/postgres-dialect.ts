@@ -69,6 +69,7 @@ export class PostgresDialect implements Dialect {
       columns.set(row.name, {
         name: row.name,
         nativeType: row.native_type,
+        baseType: row.udt_name,
         category,
         nullable: row.is_nullable === 'YES',
         hasDefault: row.column_default !== null || row.is_nullable === 'YES' || row.is_identity === 'YES',
@@ -127,6 +128,34 @@ export class PostgresDialect implements Dialect {
     return sql`INSERT INTO ${tableRef(table)} (${columnList(columns)}) VALUES ${sql.join(
       rows.map((row) => sql`(${sql.join(row)})`),
     )} ON CONFLICT (${columnList(keyColumns)}) ${action}`;
+  }
+
+  writeRows(table: string, columns: readonly ColumnInfo[], rows: unknown[][], conflictKey?: readonly string[]): RawBuilder<unknown> {
+    const names = columns.map((column) => column.name);
+    // One array parameter per column: PostgreSQL parses a 6-parameter statement instead of a
+    // VALUES list with thousands of parameters. Array columns (udt `_x`) cannot be nested: VALUES.
+    if (columns.some((column) => column.baseType.startsWith('_'))) {
+      if (conflictKey) return this.upsert(table, names, [...conflictKey], rows);
+      return sql`INSERT INTO ${tableRef(table)} (${columnList(names)}) VALUES ${sql.join(rows.map((row) => sql`(${sql.join(row)})`))}`;
+    }
+    const arrays = columns.map((column, index) => sql`${rows.map((row) => row[index])}::${sql.id(column.baseType)}[]`);
+    const insert = sql`INSERT INTO ${tableRef(table)} (${columnList(names)}) SELECT * FROM unnest(${sql.join(arrays)})`;
+    if (!conflictKey) return insert;
+    const updatable = names.filter((name) => !conflictKey.includes(name));
+    const action = updatable.length
+      ? sql`DO UPDATE SET ${sql.join(updatable.map((column) => sql`${sql.id(column)} = EXCLUDED.${sql.id(column)}`))}`
+      : sql`DO NOTHING`;
+    return sql`${insert} ON CONFLICT (${columnList([...conflictKey])}) ${action}`;
+  }
+
+  keyIn(keyColumns: readonly ColumnInfo[], keys: unknown[][]): RawBuilder<unknown> {
+    const arrays = keyColumns.map((column, index) => sql`${keys.map((key) => key[index])}::${sql.id(column.baseType)}[]`);
+    if (keyColumns.length === 1) return sql`${sql.id(keyColumns[0]!.name)} = ANY(${arrays[0]!})`;
+    return sql`(${columnList(keyColumns.map((column) => column.name))}) IN (SELECT * FROM unnest(${sql.join(arrays)}))`;
+  }
+
+  parametersFor(_rowCount: number, columnCount: number): number {
+    return columnCount;
   }
 
   async acquireLock(db: DynamicDb, name: string, timeoutSeconds: number): Promise<boolean> {
