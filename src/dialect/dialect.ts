@@ -42,6 +42,8 @@ export interface TableInfo {
   columns: Map<string, ColumnInfo>;
   /** Column lists of unique indexes / primary key, in index order. */
   uniqueKeys: string[][];
+  /** Column lists of every index (unique or not), in index order. */
+  indexes: string[][];
 }
 
 /** Database clock and the start of the oldest open transaction, both as UTC epoch milliseconds. */

@@ -82,6 +82,15 @@ export async function validateAgainstSchemas(config: ResolvedConfig, mappings: C
             table: mapping.source.table,
           });
         }
+        const captureColumn = mapping.source.capture.column;
+        if (capture && !sourceTable.indexes.some((index) => index[0] === captureColumn)) {
+          add('warning', `no index on ${mapping.source.table} starts with "${captureColumn}": every poll scans the whole table (Aimeos indexes mtime only on mshop_order)`, {
+            field: 'source.capture.column',
+            table: mapping.source.table,
+            column: captureColumn,
+            hint: `CREATE INDEX idx_${mapping.source.table.replace('.', '_')}_${captureColumn}_sync ON ${mapping.source.table} (${[captureColumn, ...mapping.source.key].join(', ')})`,
+          });
+        }
         if (mapping.source.where) {
           try {
             await sql`SELECT 1 FROM ${tableRef(mapping.source.table)} WHERE (${sql.raw(mapping.source.where)}) LIMIT 0`.execute(source.db);

@@ -82,18 +82,19 @@ export class MysqlDialect implements Dialect {
         generated: /virtual|stored|persistent/.test(extra) && !!row.generation_expression,
       });
     }
-    const { rows: indexRows } = await sql<{ index_name: string; column_name: string }>`
-      SELECT INDEX_NAME AS index_name, COLUMN_NAME AS column_name
+    const { rows: indexRows } = await sql<{ index_name: string; column_name: string; non_unique: number | string }>`
+      SELECT INDEX_NAME AS index_name, COLUMN_NAME AS column_name, NON_UNIQUE AS non_unique
         FROM information_schema.STATISTICS
-       WHERE TABLE_SCHEMA = ${schemaExpr} AND TABLE_NAME = ${table} AND NON_UNIQUE = 0
+       WHERE TABLE_SCHEMA = ${schemaExpr} AND TABLE_NAME = ${table}
        ORDER BY INDEX_NAME, SEQ_IN_INDEX`.execute(db);
-    const uniqueKeys = new Map<string, string[]>();
+    const indexes = new Map<string, { unique: boolean; columns: string[] }>();
     for (const row of indexRows) {
-      const list = uniqueKeys.get(row.index_name) ?? [];
-      list.push(row.column_name);
-      uniqueKeys.set(row.index_name, list);
+      const index = indexes.get(row.index_name) ?? { unique: Number(row.non_unique) === 0, columns: [] };
+      index.columns.push(row.column_name);
+      indexes.set(row.index_name, index);
     }
-    return { name, columns, uniqueKeys: [...uniqueKeys.values()] };
+    const all = [...indexes.values()];
+    return { name, columns, uniqueKeys: all.filter((index) => index.unique).map((index) => index.columns), indexes: all.map((index) => index.columns) };
   }
 
   async readClock(db: DynamicDb): Promise<ClockReading> {

@@ -80,15 +80,20 @@ export class PostgresDialect implements Dialect {
       });
     }
     // Partial and expression indexes cannot serve ON CONFLICT (cols), so they are left out.
-    const { rows: indexRows } = await sql<{ columns: string[] }>`
-      SELECT array_agg(a.attname::text ORDER BY k.ord) AS columns
+    const { rows: indexRows } = await sql<{ columns: string[]; unique: boolean }>`
+      SELECT array_agg(a.attname::text ORDER BY k.ord) AS columns, bool_and(i.indisunique) AS unique
         FROM pg_index i
         CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
        WHERE i.indrelid = format('%I.%I', ${schemaExpr}, ${table}::text)::regclass
-         AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+         AND i.indpred IS NULL AND i.indexprs IS NULL
        GROUP BY i.indexrelid`.execute(db);
-    return { name, columns, uniqueKeys: indexRows.map((row) => row.columns) };
+    return {
+      name,
+      columns,
+      uniqueKeys: indexRows.filter((row) => row.unique).map((row) => row.columns),
+      indexes: indexRows.map((row) => row.columns),
+    };
   }
 
   async readClock(db: DynamicDb): Promise<ClockReading> {
