@@ -38,8 +38,14 @@ export class SyncEngine {
     const { config, mappings, logger } = this.options;
     const jobs: SyncJob[] = [];
     const checkedState = new Set<string>();
+    const checkedVisibility = new Set<string>();
     for (const mapping of mappings) {
       const source = await this.databases.connect(mapping.source.endpoint);
+      if (!checkedVisibility.has(mapping.source.endpoint)) {
+        checkedVisibility.add(mapping.source.endpoint);
+        const visibility = await source.dialect.checkTransactionVisibility(source.db);
+        if (!visibility.visible) logger.warn('open transactions not visible', { endpoint: mapping.source.endpoint, detail: visibility.detail });
+      }
       const target = await this.databases.connect(mapping.target.endpoint);
       if (!checkedState.has(mapping.target.endpoint)) {
         const streamsTable = stateTables(config.statePrefix).streams;
