@@ -137,13 +137,15 @@ export class SyncJob {
         );
         if (!done) return await this.#finish(pass, 'ok');
         // Rows below the load's mark were committed before it began, so the key walk saw them
-        // all; anything changed since is picked up below, from the mark minus the overlap.
+        // all. Changes made during the load are above the mark (or inside the overlap behind
+        // it): the next pass polls them from the mark, so this pass reads no row twice.
         await targetDb.transaction().execute(async (tx) => {
           await streams.lock(tx, mapping.name);
           await streams.finishLoad(tx, mapping.name, load.mark);
         });
         result.checkpoint = load.mark;
         logger.info('initial load finished', { rows: figures.read, checkpoint: load.mark });
+        return await this.#finish(pass, 'ok');
       }
 
       const from = result.checkpoint!;

@@ -23,6 +23,9 @@ const ACCESS_DENIED = new Set(['ER_SPECIFIC_ACCESS_DENIED_ERROR', 'ER_TABLEACCES
 // duplicate entry, FK failures, CHECK failures, truncated data.
 const MYSQL_ROW_ERRNOS = new Set([1048, 1364, 1264, 1406, 1366, 1292, 1062, 1451, 1452, 4025, 3819, 1265, 1367, 1411, 3140]);
 
+const CLOCK_READING_SPACING_MS = 250;
+const recentClockReadings = new WeakMap<DynamicDb, { at: number; reading: Promise<ClockReading> }>();
+
 export class MysqlDialect implements Dialect {
   readonly kind = 'mysql' as const;
   readonly maxBindParameters = 60_000;
@@ -98,6 +101,18 @@ export class MysqlDialect implements Dialect {
   }
 
   async readClock(db: DynamicDb): Promise<ClockReading> {
+    // MariaDB serves INNODB_TRX from a cache refreshed only when the previous read is more than
+    // 0.1 s old, so readers polling it faster keep it stale. Readings per pool are therefore
+    // spaced at least 250 ms apart and shared in between; an older reading only lowers the mark.
+    const recent = recentClockReadings.get(db);
+    if (recent && Date.now() - recent.at < CLOCK_READING_SPACING_MS) return recent.reading;
+    const reading = this.#readClockNow(db);
+    recentClockReadings.set(db, { at: Date.now(), reading });
+    reading.catch(() => recentClockReadings.delete(db));
+    return reading;
+  }
+
+  async #readClockNow(db: DynamicDb): Promise<ClockReading> {
     // INNODB_TRX.trx_started is printed in the server's SYSTEM zone whatever the session zone
     // (checked on MariaDB 10.11), so it is converted to epoch under that zone, then the session
     // goes back to UTC. Both readings come from one statement.
