@@ -21,6 +21,7 @@ export async function up(knex: Knex, prefix: string): Promise<void> {
     table.bigInteger('rows_updated').notNullable().defaultTo(0);
     table.bigInteger('rows_unchanged').notNullable().defaultTo(0);
     table.bigInteger('rows_rejected').notNullable().defaultTo(0);
+    table.bigInteger('rows_adopted').notNullable().defaultTo(0);
     table.text('last_error').nullable();
     table.datetime('last_error_at', { useTz: false, precision: 3 }).nullable();
   });

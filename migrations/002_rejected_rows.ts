@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 
 /**
- * Rows the target refused or the mapping rejected, one row per (mapping, key): kept with the
- * reason and the row itself so nothing is lost; later replayed by the parking feature.
+ * Rows the target refused or the mapping rejected, one row per (mapping, source key): kept with
+ * the reason and the row itself so nothing is lost. `waiting` rows (a lookup found no parent yet)
+ * are re-read from the source and retried at the start of every pass.
  */
 export async function up(knex: Knex, prefix: string): Promise<void> {
   await knex.schema.createTable(`${prefix}rejected_rows`, (table) => {
@@ -10,6 +11,7 @@ export async function up(knex: Knex, prefix: string): Promise<void> {
     table.string('row_key', 512).notNullable();
     table.text('reason').notNullable();
     table.text('row_data').notNullable();
+    table.boolean('waiting').notNullable().defaultTo(false);
     table.integer('attempts').notNullable().defaultTo(1);
     table.datetime('first_seen', { useTz: false, precision: 3 }).notNullable();
     table.datetime('last_seen', { useTz: false, precision: 3 }).notNullable();

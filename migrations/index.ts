@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as streams from './001_streams.js';
 import * as rejectedRows from './002_rejected_rows.js';
+import * as identityMap from './003_identity_map.js';
 
 export interface EngineMigration {
   name: string;
@@ -12,4 +13,5 @@ export interface EngineMigration {
 export const migrations: EngineMigration[] = [
   { name: '001_streams', ...streams },
   { name: '002_rejected_rows', ...rejectedRows },
+  { name: '003_identity_map', ...identityMap },
 ];

@@ -1,10 +1,13 @@
-import type { DynamicDb } from '../db/dynamic-db.js';
 import { sql } from 'kysely';
 import type { SourceRow } from '../capture/change-reader.js';
+import { wallClockAt } from '../capture/wall-clock.js';
+import type { DynamicDb } from '../db/dynamic-db.js';
 import type { ColumnInfo, Dialect, TableInfo } from '../dialect/dialect.js';
 import { columnList, tableRef } from '../dialect/identifiers.js';
 import { redactSecrets } from '../log.js';
+import type { ColumnRule, LookupResults } from '../mapping/column-rules.js';
 import type { CompiledMapping } from '../mapping/compiled-mapping.js';
+import type { IdentityStore } from '../state/identity-store.js';
 import type { RejectedRow } from '../state/rejected-row-store.js';
 import { canonicalValue, writeValue } from './normalize.js';
 
@@ -12,25 +15,39 @@ export interface ApplyResult {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Existing target rows taken over through the identity map's natural-key match. */
+  adopted: number;
   rejected: RejectedRow[];
-  /** Target keys written or confirmed equal (their earlier rejections are void). */
-  appliedKeys: unknown[][];
+  /** Source keys written or confirmed equal (their earlier rejections are void). */
+  appliedKeys: string[][];
+  /** Target rows written, as mapped values (for side effects and after-apply actions). */
+  written: Record<string, unknown>[];
 }
 
 interface PlannedRow {
-  key: unknown[];
+  sourceKey: string[];
   values: Record<string, unknown>;
   source: SourceRow;
+  /** Target id (identity mode) once known. */
+  id?: unknown;
 }
 
 /**
- * Diff-and-apply writer for one mapping: one query reads the batch's target rows by key, values
- * are compared in canonical form, and only rows that differ are written, as multi-row statements.
- * Never commits: the caller owns the transaction (and puts the checkpoint in it).
+ * Diff-and-apply writer for one mapping: one query reads the batch's target rows (by key, or by
+ * the ids the identity map holds), values are compared in canonical form, and only rows that
+ * differ are written. Never commits: the caller owns the transaction (and puts the checkpoint in it).
  */
 export class DiffApplier {
-  readonly #columns: ColumnInfo[];
+  /** Every column written on insert (rules and stamps). */
+  readonly #insertColumns: ColumnInfo[];
+  /** Columns written on update (not insert-only). */
+  readonly #updateColumns: ColumnInfo[];
+  /** Columns whose values decide whether a row differs. */
+  readonly #comparedColumns: ColumnInfo[];
   readonly #keyColumns: ColumnInfo[];
+  readonly #identityColumn?: ColumnInfo;
+  readonly #matchColumns: ColumnInfo[];
+  readonly #rules: ReadonlyMap<string, ColumnRule>;
   /** Unique index on exactly the target key: upsert in one statement; else insert + update. */
   readonly #upsertable: boolean;
 
@@ -38,70 +55,259 @@ export class DiffApplier {
     private readonly dialect: Dialect,
     private readonly mapping: CompiledMapping,
     target: TableInfo,
+    private readonly options: { editor: string; identity?: IdentityStore },
   ) {
     const column = (name: string) => {
       const info = target.columns.get(name);
       if (!info) throw new Error(`target column ${name} vanished from ${target.name}`);
       return info;
     };
-    this.#columns = mapping.columns.map((entry) => column(entry.target));
+    const key = new Set(mapping.target.key);
+    this.#rules = new Map(mapping.rules.map((rule) => [rule.target, rule]));
+    this.#insertColumns = mapping.rules.map((rule) => column(rule.target));
+    this.#updateColumns = mapping.rules.filter((rule) => !rule.insertOnly && !key.has(rule.target)).map((rule) => column(rule.target));
+    this.#comparedColumns = mapping.rules.filter((rule) => rule.compared && !rule.insertOnly).map((rule) => column(rule.target));
     this.#keyColumns = mapping.target.key.map(column);
-    const keySet = new Set(mapping.target.key);
-    this.#upsertable = target.uniqueKeys.some((unique) => unique.length === keySet.size && unique.every((name) => keySet.has(name)));
+    this.#identityColumn = mapping.target.identity ? column(mapping.target.identity.column) : undefined;
+    this.#matchColumns = (mapping.target.identity?.match ?? []).map(column);
+    this.#upsertable =
+      key.size > 0 && target.uniqueKeys.some((unique) => unique.length === key.size && unique.every((name) => key.has(name)));
   }
 
   get usesUpsert(): boolean {
     return this.#upsertable;
   }
 
-  async apply(tx: DynamicDb, rows: readonly SourceRow[]): Promise<ApplyResult> {
-    const result: ApplyResult = { inserted: 0, updated: 0, unchanged: 0, rejected: [], appliedKeys: [] };
-    // Later rows for the same key are newer (cursor order): the last one wins.
+  async apply(tx: DynamicDb, rows: readonly SourceRow[], lookups: LookupResults): Promise<ApplyResult> {
+    const result: ApplyResult = { inserted: 0, updated: 0, unchanged: 0, adopted: 0, rejected: [], appliedKeys: [], written: [] };
+    // Later rows for the same source key are newer (cursor order): the last one wins.
     const planned = new Map<string, PlannedRow>();
     for (const source of rows) {
-      const values = this.mapping.toTarget(source);
-      const key = this.#keyColumns.map((column) => values[column.name]);
-      if (key.some((part) => part === null || part === undefined)) {
-        result.rejected.push({ key, reason: `target key ${this.mapping.target.key.join(', ')} is NULL`, row: source });
+      const sourceKey = this.mapping.source.key.map((name) => String(source[name]));
+      const mapped = this.mapping.toTarget(source, lookups);
+      if (!mapped.ok) {
+        const { column, reason, wait } = mapped.rejection;
+        result.rejected.push({ key: sourceKey, reason: `column ${column}: ${reason}`, row: source, wait });
         continue;
       }
-      planned.set(this.#keyText(key), { key, values, source });
+      planned.set(JSON.stringify(sourceKey), { sourceKey, values: mapped.values, source });
     }
     if (planned.size === 0) return result;
+    if (this.#identityColumn) await this.#applyByIdentity(tx, [...planned.values()], result);
+    else await this.#applyByKey(tx, [...planned.values()], result);
+    return result;
+  }
 
-    const existing = await this.#fetchExisting(tx, [...planned.values()].map((row) => row.key));
+  // ---- keyed targets: rows located by target key columns ------------------------------------
+
+  async #applyByKey(tx: DynamicDb, planned: PlannedRow[], result: ApplyResult): Promise<void> {
+    const byKey = new Map<string, PlannedRow>();
+    for (const row of planned) {
+      const key = this.#keyColumns.map((column) => row.values[column.name]);
+      if (key.some((part) => part === null || part === undefined)) {
+        result.rejected.push({ key: row.sourceKey, reason: `target key ${this.mapping.target.key.join(', ')} is NULL`, row: row.source, wait: false });
+        continue;
+      }
+      byKey.set(this.#keyText(key), row);
+    }
+    const existing = await this.#fetch(tx, this.#keyColumns, [...byKey.values()].map((row) => this.#keyColumns.map((c) => row.values[c.name])));
     const inserts: PlannedRow[] = [];
     const updates: PlannedRow[] = [];
-    for (const [keyText, row] of planned) {
+    for (const [keyText, row] of byKey) {
       const current = existing.get(keyText);
       if (!current) inserts.push(row);
       else if (this.#differs(row.values, current)) updates.push(row);
       else {
         result.unchanged++;
-        result.appliedKeys.push(row.key);
+        result.appliedKeys.push(row.sourceKey);
       }
     }
-    await this.#write(tx, inserts, updates, result);
-    return result;
+    await this.#isolated(tx, inserts, updates, result, (batchInserts, batchUpdates) => this.#writeByKey(tx, batchInserts, batchUpdates));
+  }
+
+  async #writeByKey(tx: DynamicDb, inserts: PlannedRow[], updates: PlannedRow[]): Promise<void> {
+    const table = this.mapping.target.table;
+    const now = this.#stampTime();
+    if (this.#upsertable) {
+      for (const chunk of this.#chunks([...inserts, ...updates], this.#insertColumns.length)) {
+        const rows = chunk.map((row) => this.#params(row, this.#insertColumns, now));
+        await this.dialect.writeRows(table, this.#insertColumns, rows, this.mapping.target.key, this.#updateColumns.map((c) => c.name)).execute(tx);
+      }
+      return;
+    }
+    for (const chunk of this.#chunks(inserts, this.#insertColumns.length)) {
+      await this.dialect.writeRows(table, this.#insertColumns, chunk.map((row) => this.#params(row, this.#insertColumns, now))).execute(tx);
+    }
+    // No unique index on the key: rows are known to exist (read above), so a keyed UPDATE is exact.
+    for (const row of updates) await this.#update(tx, row, this.#keyColumns, this.#keyColumns.map((c) => row.values[c.name]), now);
+  }
+
+  // ---- targets that generate their own ids: rows located through the identity map ------------
+
+  async #applyByIdentity(tx: DynamicDb, planned: PlannedRow[], result: ApplyResult): Promise<void> {
+    const identity = this.options.identity!;
+    const idColumn = this.#identityColumn!;
+    const known = await identity.lookup(tx, this.mapping.name, planned.map((row) => row.sourceKey));
+    for (const row of planned) row.id = known.get(JSON.stringify(row.sourceKey));
+    const withId = planned.filter((row) => row.id !== undefined);
+    const existing = await this.#fetch(tx, [idColumn], withId.map((row) => [row.id]));
+    const inserts: PlannedRow[] = [];
+    const updates: PlannedRow[] = [];
+    const unmatched: PlannedRow[] = [];
+    for (const row of planned) {
+      const current = row.id === undefined ? undefined : existing.get(this.#textOf([row.id], [idColumn]));
+      if (!current) unmatched.push(row);
+      else if (this.#differs(row.values, current)) updates.push(row);
+      else {
+        result.unchanged++;
+        result.appliedKeys.push(row.sourceKey);
+      }
+    }
+    // First sync against a target that already holds these rows: adopt by natural key.
+    for (const row of unmatched) {
+      const adopted = this.#matchColumns.length ? await this.#adopt(tx, row, result) : 'none';
+      if (adopted === 'ambiguous') continue;
+      if (adopted === 'none') inserts.push(row);
+      else {
+        row.id = adopted.id;
+        if (this.#differs(row.values, adopted.row)) updates.push(row);
+        else {
+          result.unchanged++;
+          result.appliedKeys.push(row.sourceKey);
+        }
+      }
+    }
+    await this.#isolated(tx, inserts, updates, result, async (batchInserts, batchUpdates) => {
+      const now = this.#stampTime();
+      for (const row of batchInserts) {
+        row.id = await this.dialect.insertReturningId(tx, this.mapping.target.table, this.#insertColumns, this.#params(row, this.#insertColumns, now), idColumn);
+        await identity.remember(tx, this.mapping.name, row.sourceKey, String(row.id));
+      }
+      for (const row of batchUpdates) await this.#update(tx, row, [idColumn], [row.id], now);
+    });
+  }
+
+  /** One candidate → adopted (recorded in the identity map); several → reported, never guessed. */
+  async #adopt(tx: DynamicDb, row: PlannedRow, result: ApplyResult): Promise<'none' | 'ambiguous' | { id: unknown; row: Record<string, unknown> }> {
+    const identity = this.options.identity!;
+    const idColumn = this.#identityColumn!;
+    const match = this.#matchColumns.map((column) => writeValue(row.values[column.name], column));
+    if (match.some((value) => value === null)) return 'none';
+    const conditions = this.#matchColumns.map((column, i) => sql`${sql.id(column.name)} = ${match[i]}`);
+    const names = columnList([...new Set([idColumn.name, ...this.#comparedColumns.map((c) => c.name)])]);
+    const { rows: candidates } = await sql<Record<string, unknown>>`
+      SELECT ${names} FROM ${tableRef(this.mapping.target.table)} WHERE ${sql.join(conditions, sql` AND `)}`.execute(tx);
+    const claimed = await identity.claimedTargets(tx, this.mapping.name, candidates.map((candidate) => String(candidate[idColumn.name])));
+    const free = candidates.filter((candidate) => !claimed.has(String(candidate[idColumn.name])));
+    if (free.length === 0) return 'none';
+    if (free.length > 1) {
+      result.rejected.push({
+        key: row.sourceKey,
+        reason: `ambiguous: ${free.length} target rows match ${this.mapping.target.identity!.match!.join(', ')} (${idColumn.name} ${free.map((c) => String(c[idColumn.name])).join(', ')}); resolve in the target, nothing was guessed`,
+        row: row.source,
+        wait: false,
+      });
+      return 'ambiguous';
+    }
+    const id = free[0]![idColumn.name];
+    await identity.remember(tx, this.mapping.name, row.sourceKey, String(id));
+    result.adopted++;
+    return { id, row: free[0]! };
+  }
+
+  // ---- shared -------------------------------------------------------------------------------
+
+  /**
+   * Writes the batch under a savepoint; when the target refuses it, retries row by row (each
+   * under its own savepoint) so the good rows land and the refused ones are reported.
+   */
+  async #isolated(
+    tx: DynamicDb,
+    inserts: PlannedRow[],
+    updates: PlannedRow[],
+    result: ApplyResult,
+    write: (inserts: PlannedRow[], updates: PlannedRow[]) => Promise<void>,
+  ): Promise<void> {
+    if (inserts.length === 0 && updates.length === 0) return;
+    const done = (row: PlannedRow, kind: 'inserted' | 'updated') => {
+      result[kind]++;
+      result.appliedKeys.push(row.sourceKey);
+      result.written.push(row.values);
+    };
+    await sql`SAVEPOINT aimeos_sync_batch`.execute(tx);
+    try {
+      await write(inserts, updates);
+      await sql`RELEASE SAVEPOINT aimeos_sync_batch`.execute(tx);
+      for (const row of inserts) done(row, 'inserted');
+      for (const row of updates) done(row, 'updated');
+      return;
+    } catch (error) {
+      if (!this.dialect.isRowError(error)) throw error;
+      await sql`ROLLBACK TO SAVEPOINT aimeos_sync_batch`.execute(tx);
+    }
+    for (const [rows, kind] of [
+      [inserts, 'inserted'],
+      [updates, 'updated'],
+    ] as const) {
+      for (const row of rows) {
+        await sql`SAVEPOINT aimeos_sync_row`.execute(tx);
+        try {
+          await write(kind === 'inserted' ? [row] : [], kind === 'updated' ? [row] : []);
+          await sql`RELEASE SAVEPOINT aimeos_sync_row`.execute(tx);
+          done(row, kind);
+        } catch (error) {
+          if (!this.dialect.isRowError(error)) throw error;
+          await sql`ROLLBACK TO SAVEPOINT aimeos_sync_row`.execute(tx);
+          result.rejected.push({ key: row.sourceKey, reason: redactSecrets((error as Error).message), row: row.source, wait: false });
+        }
+      }
+    }
+  }
+
+  async #update(tx: DynamicDb, row: PlannedRow, where: ColumnInfo[], whereValues: unknown[], now: string): Promise<void> {
+    if (this.#updateColumns.length === 0) return;
+    const values = this.#params(row, this.#updateColumns, now);
+    const assignments = this.#updateColumns.map((column, i) => sql`${sql.id(column.name)} = ${values[i]}`);
+    const match = where.map((column, i) => sql`${sql.id(column.name)} = ${writeValue(whereValues[i], column)}`);
+    await sql`UPDATE ${tableRef(this.mapping.target.table)} SET ${sql.join(assignments)} WHERE ${sql.join(match, sql` AND `)}`.execute(tx);
+  }
+
+  /** Bound values for `columns`, stamps filled in (Aimeos mtime/ctime in its zone, editor). */
+  #params(row: PlannedRow, columns: ColumnInfo[], now: string): unknown[] {
+    return columns.map((column) => {
+      const from = this.#rules.get(column.name)?.from;
+      if (from?.kind === 'stamp') return from.stamp === 'now' ? now : this.options.editor;
+      return writeValue(row.values[column.name], column);
+    });
+  }
+
+  #stampTime(): string {
+    return wallClockAt(Date.now(), this.mapping.target.aimeos?.timezone ?? 'UTC');
   }
 
   #keyText(key: unknown[]): string {
-    return key.map((part, index) => canonicalValue(part, this.#keyColumns[index]!)).join('\u0000');
+    return this.#textOf(key, this.#keyColumns);
+  }
+
+  #textOf(values: unknown[], columns: ColumnInfo[]): string {
+    return values.map((part, index) => canonicalValue(part, columns[index]!)).join('\u0000');
   }
 
   #differs(values: Record<string, unknown>, current: Record<string, unknown>): boolean {
-    return this.#columns.some((column) => canonicalValue(values[column.name], column) !== canonicalValue(current[column.name], column));
+    return this.#comparedColumns.some((column) => canonicalValue(values[column.name], column) !== canonicalValue(current[column.name], column));
   }
 
-  async #fetchExisting(tx: DynamicDb, keys: unknown[][]): Promise<Map<string, Record<string, unknown>>> {
+  /** Target rows whose `columns` equal one of `keys`, by canonical key text. One query per chunk. */
+  async #fetch(tx: DynamicDb, columns: ColumnInfo[], keys: unknown[][]): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
-    const keyNames = this.#keyColumns.map((column) => column.name);
-    const selected = columnList([...new Set([...keyNames, ...this.#columns.map((column) => column.name)])]);
-    for (const chunk of this.#chunks(keys, keyNames.length)) {
-      const bound = chunk.map((key) => key.map((part, i) => writeValue(part, this.#keyColumns[i]!)));
+    if (keys.length === 0) return found;
+    const names = columns.map((column) => column.name);
+    const selected = columnList([...new Set([...names, ...this.#comparedColumns.map((column) => column.name)])]);
+    for (const chunk of this.#chunks(keys, names.length)) {
+      const bound = chunk.map((key) => key.map((part, i) => writeValue(part, columns[i]!)));
       const { rows } = await sql<Record<string, unknown>>`
-        SELECT ${selected} FROM ${tableRef(this.mapping.target.table)} WHERE ${this.dialect.keyIn(this.#keyColumns, bound)}`.execute(tx);
-      for (const row of rows) found.set(this.#keyText(keyNames.map((name) => row[name])), row);
+        SELECT ${selected} FROM ${tableRef(this.mapping.target.table)} WHERE ${this.dialect.keyIn(columns, bound)}`.execute(tx);
+      for (const row of rows) found.set(this.#textOf(names.map((name) => row[name]), columns), row);
     }
     return found;
   }
@@ -113,64 +319,5 @@ export class DiffApplier {
     const chunks: T[][] = [];
     for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
     return chunks;
-  }
-
-  async #write(tx: DynamicDb, inserts: PlannedRow[], updates: PlannedRow[], result: ApplyResult): Promise<void> {
-    if (inserts.length === 0 && updates.length === 0) return;
-    // Fast path: the whole batch in as few statements as possible, under a savepoint so a bad row
-    // can be isolated without losing the batch's transaction.
-    await sql`SAVEPOINT aimeos_sync_batch`.execute(tx);
-    try {
-      await this.#writeRows(tx, inserts, updates);
-      await sql`RELEASE SAVEPOINT aimeos_sync_batch`.execute(tx);
-      result.inserted += inserts.length;
-      result.updated += updates.length;
-      for (const row of [...inserts, ...updates]) result.appliedKeys.push(row.key);
-      return;
-    } catch (error) {
-      if (!this.dialect.isRowError(error)) throw error;
-      await sql`ROLLBACK TO SAVEPOINT aimeos_sync_batch`.execute(tx);
-    }
-    // Slow path: one row at a time, each under its own savepoint; refused rows are reported.
-    for (const [rows, kind] of [
-      [inserts, 'inserted'],
-      [updates, 'updated'],
-    ] as const) {
-      for (const row of rows) {
-        await sql`SAVEPOINT aimeos_sync_row`.execute(tx);
-        try {
-          await this.#writeRows(tx, kind === 'inserted' ? [row] : [], kind === 'updated' ? [row] : []);
-          await sql`RELEASE SAVEPOINT aimeos_sync_row`.execute(tx);
-          result[kind]++;
-          result.appliedKeys.push(row.key);
-        } catch (error) {
-          if (!this.dialect.isRowError(error)) throw error;
-          await sql`ROLLBACK TO SAVEPOINT aimeos_sync_row`.execute(tx);
-          result.rejected.push({ key: row.key, reason: redactSecrets((error as Error).message), row: row.source });
-        }
-      }
-    }
-  }
-
-  async #writeRows(tx: DynamicDb, inserts: PlannedRow[], updates: PlannedRow[]): Promise<void> {
-    const table = this.mapping.target.table;
-    const toParams = (row: PlannedRow) => this.#columns.map((column) => writeValue(row.values[column.name], column));
-    if (this.#upsertable) {
-      for (const chunk of this.#chunks([...inserts, ...updates], this.#columns.length)) {
-        await this.dialect.writeRows(table, this.#columns, chunk.map(toParams), this.mapping.target.key).execute(tx);
-      }
-      return;
-    }
-    for (const chunk of this.#chunks(inserts, this.#columns.length)) {
-      await this.dialect.writeRows(table, this.#columns, chunk.map(toParams)).execute(tx);
-    }
-    // No unique index on the key: rows are known to exist (read above), so a keyed UPDATE is exact.
-    const updatable = this.#columns.filter((column) => !this.mapping.target.key.includes(column.name));
-    if (updatable.length === 0) return;
-    for (const row of updates) {
-      const assignments = updatable.map((column) => sql`${sql.id(column.name)} = ${writeValue(row.values[column.name], column)}`);
-      const keyMatch = this.#keyColumns.map((column, i) => sql`${sql.id(column.name)} = ${writeValue(row.key[i], column)}`);
-      await sql`UPDATE ${tableRef(table)} SET ${sql.join(assignments)} WHERE ${sql.join(keyMatch, sql` AND `)}`.execute(tx);
-    }
   }
 }

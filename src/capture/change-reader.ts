@@ -27,6 +27,10 @@ export interface ChangeReader {
    * its key (an index Aimeos always has) instead of by the capture column (which it rarely indexes).
    */
   readKeyBatch(afterKey: readonly string[] | null, limit: number): Promise<ChangeBatch>;
+  /** Current rows for these source keys (waiting rows are re-read this way). */
+  readKeys(keys: readonly (readonly string[])[]): Promise<SourceRow[]>;
+  /** Current rows whose `column` is one of `values` (children of a batch of document parents). */
+  rowsWhere(column: string, values: readonly unknown[]): Promise<SourceRow[]>;
   /** Whether the login sees other sessions' open transactions, and what is lost if not. */
   transactionVisibility(): Promise<TransactionVisibility>;
   /** Newest capture value in the source (for lag figures); undefined for an empty table. */

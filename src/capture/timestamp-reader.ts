@@ -25,7 +25,11 @@ export class TimestampChangeReader implements ChangeReader {
     table: TableInfo,
   ) {
     const capture = mapping.source.capture;
-    this.#selectList = columnList(mapping.sourceColumns);
+    // Plain columns plus SQL expressions evaluated by the source database, under their aliases.
+    this.#selectList = sql.join([
+      ...mapping.sourceColumns.map((column) => sql.id(column)),
+      ...mapping.sourceExpressions.map((expression) => sql`(${sql.raw(expression.sql)}) AS ${sql.id(expression.alias)}`),
+    ]);
     this.#orderBy = columnList([capture.column, ...mapping.source.key]);
     this.#keyOrder = columnList(mapping.source.key);
     // A zoned column compares in the session zone (UTC); a wall-clock one in the declared zone.
@@ -49,16 +53,46 @@ export class TimestampChangeReader implements ChangeReader {
     return this.#select(afterKey ? keyAfter(this.mapping.source.key, afterKey) : undefined, this.#keyOrder, limit);
   }
 
-  async #select(position: RawBuilder<unknown> | undefined, orderBy: RawBuilder<unknown>, limit: number): Promise<ChangeBatch> {
-    const conditions: RawBuilder<unknown>[] = [];
-    if (this.mapping.source.where) conditions.push(sql`(${sql.raw(this.mapping.source.where)})`);
-    if (position) conditions.push(position);
-    const where = conditions.length ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
+  async readKeys(keys: readonly (readonly string[])[]): Promise<SourceRow[]> {
+    if (keys.length === 0) return [];
+    const columns = this.mapping.source.key;
+    const match =
+      columns.length === 1
+        ? sql`${sql.id(columns[0]!)} IN (${sql.join(keys.map((key) => key[0]))})`
+        : sql`(${columnList(columns)}) IN (${sql.join(keys.map((key) => sql`(${sql.join([...key])})`))})`;
+    const { rows } = await sql<SourceRow>`SELECT ${this.#selectList} FROM ${this.#relation} WHERE ${this.#filtered(match)}`.execute(this.db);
+    return rows;
+  }
+
+  async rowsWhere(column: string, values: readonly unknown[]): Promise<SourceRow[]> {
+    if (values.length === 0) return [];
     const { rows } = await sql<SourceRow>`
-      SELECT ${this.#selectList} FROM ${tableRef(this.mapping.source.table)} ${where}
+      SELECT ${this.#selectList} FROM ${this.#relation}
+       WHERE ${this.#filtered(sql`${sql.id(column)} IN (${sql.join([...values])})`)}
+       ORDER BY ${this.#keyOrder}`.execute(this.db);
+    return rows;
+  }
+
+  async #select(position: RawBuilder<unknown> | undefined, orderBy: RawBuilder<unknown>, limit: number): Promise<ChangeBatch> {
+    const { rows } = await sql<SourceRow>`
+      SELECT ${this.#selectList} FROM ${this.#relation} WHERE ${this.#filtered(position)}
        ORDER BY ${orderBy} LIMIT ${sql.lit(limit)}`.execute(this.db);
     const lastRow = rows.at(-1);
     return { rows, last: lastRow ? this.cursorOf(lastRow) : undefined };
+  }
+
+  /** The mapping's `where` AND the given condition (`1=1` when neither). */
+  #filtered(condition: RawBuilder<unknown> | undefined): RawBuilder<unknown> {
+    const conditions: RawBuilder<unknown>[] = [];
+    if (this.mapping.source.where) conditions.push(sql`(${sql.raw(this.mapping.source.where)})`);
+    if (condition) conditions.push(condition);
+    return conditions.length ? sql.join(conditions, sql` AND `) : sql`1 = 1`;
+  }
+
+  /** The source table, or the source query as a derived table. */
+  get #relation(): RawBuilder<unknown> {
+    const { table, query } = this.mapping.source;
+    return table !== undefined ? tableRef(table) : sql`(${sql.raw(query!)}) AS ${sql.id('source_query')}`;
   }
 
   transactionVisibility(): Promise<TransactionVisibility> {
@@ -66,10 +100,9 @@ export class TimestampChangeReader implements ChangeReader {
   }
 
   async newestChange(): Promise<string | undefined> {
-    const where = this.mapping.source.where ? sql`WHERE (${sql.raw(this.mapping.source.where)})` : sql``;
     const { rows } = await sql<{ newest: unknown }>`
       SELECT MAX(${sql.id(this.mapping.source.capture.column)}) AS newest
-        FROM ${tableRef(this.mapping.source.table)} ${where}`.execute(this.db);
+        FROM ${this.#relation} WHERE ${this.#filtered(undefined)}`.execute(this.db);
     const newest = rows[0]?.newest;
     return newest === null || newest === undefined ? undefined : String(newest);
   }

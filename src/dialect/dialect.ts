@@ -80,7 +80,15 @@ export interface Dialect {
    * The applier's bulk write: `rows` (values in `columns` order) as one statement, an upsert on
    * `conflictKey` when given, else a plain insert. PostgreSQL binds one array per column.
    */
-  writeRows(table: string, columns: readonly ColumnInfo[], rows: unknown[][], conflictKey?: readonly string[]): RawBuilder<unknown>;
+  writeRows(
+    table: string,
+    columns: readonly ColumnInfo[],
+    rows: unknown[][],
+    conflictKey?: readonly string[],
+    updateColumns?: readonly string[],
+  ): RawBuilder<unknown>;
+  /** Inserts one row into a table whose `idColumn` the database generates; returns the new id. */
+  insertReturningId(db: DynamicDb, table: string, columns: readonly ColumnInfo[], values: unknown[], idColumn: ColumnInfo): Promise<unknown>;
   /** Condition matching rows whose key columns equal one of `keys` (one bound list/array). */
   keyIn(keyColumns: readonly ColumnInfo[], keys: unknown[][]): RawBuilder<unknown>;
   /** Bind parameters `writeRows` needs for `rowCount` rows of `columnCount` columns. */

@@ -3,6 +3,7 @@ export function stateTables(prefix: string) {
   return {
     streams: `${prefix}streams`,
     rejectedRows: `${prefix}rejected_rows`,
+    identityMap: `${prefix}identity_map`,
     migrations: `${prefix}migrations`,
   } as const;
 }

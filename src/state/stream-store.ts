@@ -11,6 +11,7 @@ export interface RunFigures {
   updated: number;
   unchanged: number;
   rejected: number;
+  adopted: number;
 }
 
 /** Progress of an initial load: the mark when it began and the last source key applied. */
@@ -47,6 +48,7 @@ interface StreamRow {
   rows_updated: string | number;
   rows_unchanged: string | number;
   rows_rejected: string | number;
+  rows_adopted: string | number;
   last_error: string | null;
   last_error_at: string | null;
 }
@@ -142,6 +144,7 @@ export class StreamStore {
         rows_updated: run.figures.updated,
         rows_unchanged: run.figures.unchanged,
         rows_rejected: run.figures.rejected,
+        rows_adopted: run.figures.adopted,
         ...(run.error !== undefined ? { last_error: run.error.slice(0, 4000), last_error_at: nowText() } : {}),
       })
       .where('mapping', '=', mapping)
@@ -164,6 +167,7 @@ function toState(row: StreamRow): StreamState {
       updated: Number(row.rows_updated),
       unchanged: Number(row.rows_unchanged),
       rejected: Number(row.rows_rejected),
+      adopted: Number(row.rows_adopted),
     },
     lastError: row.last_error,
     lastErrorAt: row.last_error_at,

@@ -9,11 +9,18 @@ import type { CompiledMapping } from '../mapping/compiled-mapping.js';
 import { RejectedRowStore } from '../state/rejected-row-store.js';
 import { stateTables } from '../state/state-tables.js';
 import { StreamStore } from '../state/stream-store.js';
+import { orderMappings } from '../mapping/mapping-order.js';
+import { loadRowTransform, withTransform } from '../mapping/row-transform.js';
+import { IdentityStore } from '../state/identity-store.js';
+import type { TableInfo } from '../dialect/dialect.js';
+import { LookupResolver } from './lookup-resolver.js';
 import { SyncJob, type PassResult } from './sync-job.js';
 
 export interface EngineOptions {
   config: ResolvedConfig;
   mappings: CompiledMapping[];
+  /** All mappings of the config, for lookups into mappings not selected to run. */
+  allMappings?: CompiledMapping[];
   logger: Logger;
   databases?: Databases;
 }
@@ -26,6 +33,7 @@ export class SyncEngine {
   readonly databases: Databases;
   readonly #ownsDatabases: boolean;
   #jobs: SyncJob[] | undefined;
+  #levels: SyncJob[][] = [];
 
   constructor(private readonly options: EngineOptions) {
     this.#ownsDatabases = !options.databases;
@@ -36,10 +44,18 @@ export class SyncEngine {
   async prepare(): Promise<SyncJob[]> {
     if (this.#jobs) return this.#jobs;
     const { config, mappings, logger } = this.options;
+    const all = new Map((this.options.allMappings ?? mappings).map((mapping) => [mapping.name, mapping]));
+    const { levels, cycle } = orderMappings(mappings);
+    if (cycle) {
+      throw new SyncError('MAPPING_INVALID', `mappings depend on each other in a cycle: ${cycle.join(' → ')}`, {
+        hint: 'break the cycle: a lookup or parent must point one way only',
+      });
+    }
     const jobs: SyncJob[] = [];
     const checkedState = new Set<string>();
     const checkedVisibility = new Set<string>();
-    for (const mapping of mappings) {
+    for (const compiled of levels.flat()) {
+      const mapping = withTransform(compiled, await loadRowTransform(compiled));
       const source = await this.databases.connect(mapping.source.endpoint);
       if (!checkedVisibility.has(mapping.source.endpoint)) {
         checkedVisibility.add(mapping.source.endpoint);
@@ -58,10 +74,11 @@ export class SyncEngine {
         }
         checkedState.add(mapping.target.endpoint);
       }
-      const sourceTable = await source.dialect.introspectTable(source.db, mapping.source.table);
+      const sourceTable =
+        mapping.source.table !== undefined ? await source.dialect.introspectTable(source.db, mapping.source.table) : querySourceInfo(mapping);
       const targetTable = await target.dialect.introspectTable(target.db, mapping.target.table);
       for (const [side, table, name] of [
-        ['source', sourceTable, mapping.source.table],
+        ['source', sourceTable, mapping.source.label],
         ['target', targetTable, mapping.target.table],
       ] as const) {
         if (!table) {
@@ -73,7 +90,7 @@ export class SyncEngine {
           });
         }
       }
-      const missing = mapping.columns.find((column) => !targetTable!.columns.has(column.target));
+      const missing = mapping.rules.find((rule) => !targetTable!.columns.has(rule.target));
       if (missing) {
         throw new SyncError('SCHEMA_MISMATCH', 'target column does not exist', {
           file: mapping.file,
@@ -86,8 +103,9 @@ export class SyncEngine {
       jobs.push(
         new SyncJob({
           mapping,
+          lookups: new LookupResolver(mapping, all, this.databases, config.statePrefix),
           reader: new TimestampChangeReader(source.db, source.dialect, mapping, sourceTable!),
-          applier: new DiffApplier(target.dialect, mapping, targetTable!),
+          applier: new DiffApplier(target.dialect, mapping, targetTable!, { editor: config.editor, identity: new IdentityStore(config.statePrefix) }),
           targetDb: target.db,
           streams: new StreamStore(target.dialect, config.statePrefix),
           rejectedRows: new RejectedRowStore(config.statePrefix),
@@ -95,25 +113,42 @@ export class SyncEngine {
         }),
       );
     }
+    // Document children also run inside their parent's transactions (same target database).
+    for (const job of jobs) {
+      const parent = job.mapping.parent && jobs.find((candidate) => candidate.mapping.name === job.mapping.parent!.mapping);
+      if (!parent) continue;
+      if (parent.mapping.target.endpoint !== job.mapping.target.endpoint) {
+        throw new SyncError('MAPPING_INVALID', `parent "${parent.mapping.name}" writes to another database; a document must be applied in one transaction`, {
+          file: job.mapping.file,
+          mapping: job.mapping.name,
+          field: 'parent.mapping',
+        });
+      }
+      parent.children.push(job);
+    }
     this.#jobs = jobs;
+    this.#levels = levels.map((level) => level.map((mapping) => jobs.find((job) => job.mapping.name === mapping.name)!));
     return jobs;
   }
 
   /** Brings every selected target up to date once; errors of one mapping do not stop the others. */
   async syncOnce(signal?: AbortSignal): Promise<{ results: PassResult[]; failures: { mapping: string; error: unknown }[] }> {
-    const jobs = await this.prepare();
+    await this.prepare();
     const results: PassResult[] = [];
     const failures: { mapping: string; error: unknown }[] = [];
     const queue = new PQueue({ concurrency: this.options.config.sync.concurrency });
-    await queue.addAll(
-      jobs.map((job) => async () => {
-        try {
-          results.push(await job.runPass(signal));
-        } catch (error) {
-          failures.push({ mapping: job.mapping.name, error });
-        }
-      }),
-    );
+    // Level by level: a mapping that looks up another runs after it.
+    for (const level of this.#levels) {
+      await queue.addAll(
+        level.map((job) => async () => {
+          try {
+            results.push(await job.runPass(signal));
+          } catch (error) {
+            failures.push({ mapping: job.mapping.name, error });
+          }
+        }),
+      );
+    }
     return { results, failures };
   }
 
@@ -125,29 +160,30 @@ export class SyncEngine {
     const jobs = await this.prepare();
     const { config, logger } = this.options;
     const queue = new PQueue({ concurrency: config.sync.concurrency });
-    const inFlight = new Set<string>();
     const failures = new Map<string, { count: number; retryAt: number }>();
     logger.info('service started', { mappings: jobs.map((job) => job.mapping.name), pollIntervalS: config.sync.pollInterval });
 
+    // One cycle = every mapping once, level by level (lookups first); then wait pollInterval.
+    // Each mapping is thus run by one worker at a time; a failing one backs off on its own.
     while (!signal.aborted) {
-      for (const job of jobs) {
-        const name = job.mapping.name;
-        const failure = failures.get(name);
-        if (inFlight.has(name) || (failure && failure.retryAt > Date.now())) continue;
-        inFlight.add(name);
-        void queue.add(async () => {
-          try {
-            await job.runPass(signal);
-            failures.delete(name);
-          } catch (error) {
-            const count = (failures.get(name)?.count ?? 0) + 1;
-            const delayMs = Math.min(300_000, 1000 * 2 ** Math.min(count, 8));
-            failures.set(name, { count, retryAt: Date.now() + delayMs });
-            logger.warn('mapping will be retried', { mapping: name, failures: count, retryInMs: delayMs, error: errorMessage(error) });
-          } finally {
-            inFlight.delete(name);
-          }
-        });
+      for (const level of this.#levels) {
+        if (signal.aborted) break;
+        await queue.addAll(
+          level
+            .filter((job) => (failures.get(job.mapping.name)?.retryAt ?? 0) <= Date.now())
+            .map((job) => async () => {
+              const name = job.mapping.name;
+              try {
+                await job.runPass(signal);
+                failures.delete(name);
+              } catch (error) {
+                const count = (failures.get(name)?.count ?? 0) + 1;
+                const delayMs = Math.min(300_000, 1000 * 2 ** Math.min(count, 8));
+                failures.set(name, { count, retryAt: Date.now() + delayMs });
+                logger.warn('mapping will be retried', { mapping: name, failures: count, retryInMs: delayMs, error: errorMessage(error) });
+              }
+            }),
+        );
       }
       await sleep(config.sync.pollInterval * 1000, signal);
     }
@@ -172,4 +208,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** A query source has no catalogue entry: its capture column is taken as a wall-clock timestamp. */
+function querySourceInfo(mapping: CompiledMapping): TableInfo {
+  const capture = mapping.source.capture.column;
+  return {
+    name: mapping.source.label,
+    columns: new Map([
+      [capture, { name: capture, nativeType: 'datetime', baseType: 'datetime', category: 'datetime', nullable: false, hasDefault: false, autoIncrement: false, generated: false }],
+    ]),
+    uniqueKeys: [],
+    indexes: [],
+  };
 }

@@ -2,7 +2,8 @@ import type { DynamicDb } from '../db/dynamic-db.js';
 
 import type { ApplyResult, DiffApplier } from '../apply/diff-applier.js';
 import { canonicalTimestamp } from '../apply/normalize.js';
-import type { ChangeBatch, ChangeReader } from '../capture/change-reader.js';
+import { updateInstockFlags } from '../apply/aimeos-stock-flag.js';
+import type { ChangeBatch, ChangeReader, SourceRow } from '../capture/change-reader.js';
 import { compareCursors, compareTimestamps, minCursor, type Cursor } from '../capture/cursor.js';
 import { subtractSeconds } from '../capture/wall-clock.js';
 import { errorMessage } from '../errors.js';
@@ -10,6 +11,8 @@ import type { Logger } from '../log.js';
 import type { CompiledMapping } from '../mapping/compiled-mapping.js';
 import type { RejectedRowStore } from '../state/rejected-row-store.js';
 import { nowText } from '../state/state-tables.js';
+import { runAfterApply } from './after-apply.js';
+import type { LookupResolver } from './lookup-resolver.js';
 import type { LoadProgress, RunFigures, StreamStore } from '../state/stream-store.js';
 
 export interface PassResult {
@@ -42,6 +45,7 @@ export interface MappingStatus {
 
 export interface SyncJobParts {
   mapping: CompiledMapping;
+  lookups: LookupResolver;
   reader: ChangeReader;
   applier: DiffApplier;
   targetDb: DynamicDb;
@@ -61,7 +65,68 @@ export interface SyncJobParts {
  *   row below the mark was committed before any of this pass's reads, so all of them were seen.
  */
 export class SyncJob {
+  /** Child mappings of a document: applied in this job's transactions, after their parents. */
+  readonly children: SyncJob[] = [];
+
   constructor(private readonly parts: SyncJobParts) {}
+
+  /**
+   * Maps and applies source rows inside the caller's transaction: lookups (one query per lookup
+   * column), diff-and-apply, rejected rows kept, Aimeos side effects, then document children.
+   */
+  async applyRows(tx: DynamicDb, rows: readonly SourceRow[], pass: { rejectionsPossible: boolean }, logger: Logger): Promise<ApplyResult> {
+    const { mapping, applier, rejectedRows } = this.parts;
+    const lookups = await this.parts.lookups.resolve(tx, rows);
+    const outcome = await applier.apply(tx, rows, lookups);
+    if (outcome.rejected.length) {
+      await rejectedRows.record(tx, mapping.name, outcome.rejected);
+      pass.rejectionsPossible = true;
+    }
+    // Only touch the rejected-rows table when it can hold entries for this mapping.
+    if (pass.rejectionsPossible && outcome.appliedKeys.length) await rejectedRows.clear(tx, mapping.name, outcome.appliedKeys);
+    const aimeos = mapping.target.aimeos;
+    if (aimeos?.updateInstock && outcome.written.length) {
+      await updateInstockFlags(tx, aimeos.siteid, outcome.written.map((row) => row.prodid));
+    }
+    for (const rejected of outcome.rejected) {
+      logger.warn(rejected.wait ? 'row waits' : 'row rejected', { mapping: mapping.name, key: rejected.key, reason: rejected.reason, targetTable: mapping.target.table });
+    }
+    if (this.children.length) {
+      const parentKeys = rows.map((row) => row[mapping.source.key[0]!]);
+      for (const child of this.children) {
+        const childRows = await child.parts.reader.rowsWhere(child.mapping.parent!.column, parentKeys);
+        const childPass = { rejectionsPossible: true };
+        const childOutcome = await child.applyRows(tx, childRows, childPass, logger);
+        logger.info('document children applied', {
+          mapping: child.mapping.name,
+          parent: mapping.name,
+          read: childRows.length,
+          inserted: childOutcome.inserted,
+          updated: childOutcome.updated,
+          unchanged: childOutcome.unchanged,
+          rejected: childOutcome.rejected.length,
+        });
+      }
+    }
+    return outcome;
+  }
+
+  /** Retries rows that wait (e.g. for their parent): re-read from the source by key, applied again. */
+  async #retryWaiting(pass: PassContext): Promise<void> {
+    const { mapping, reader, targetDb, streams, rejectedRows } = this.parts;
+    const keys = await rejectedRows.waitingKeys(targetDb, mapping.name, mapping.source.capture.batchSize);
+    if (keys.length === 0) return;
+    const rows = await reader.readKeys(keys);
+    const present = new Set(rows.map((row) => JSON.stringify(mapping.source.key.map((name) => String(row[name])))));
+    const vanished = keys.filter((key) => !present.has(JSON.stringify(key)));
+    await targetDb.transaction().execute(async (tx) => {
+      await streams.lock(tx, mapping.name);
+      if (vanished.length) await rejectedRows.clear(tx, mapping.name, vanished);
+      const outcome = await this.applyRows(tx, rows, pass, pass.logger);
+      this.#count(pass.figures, rows.length, outcome);
+    });
+    pass.logger.info('waiting rows retried', { waiting: keys.length, vanished: vanished.length, read: rows.length });
+  }
 
   get mapping(): CompiledMapping {
     return this.parts.mapping;
@@ -95,7 +160,7 @@ export class SyncJob {
         started: state?.lastRunStarted ?? null,
         finished: state?.lastRunFinished ?? null,
         status: state?.lastRunStatus ?? null,
-        ...(state?.figures ?? { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 }),
+        ...(state?.figures ?? { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, adopted: 0 }),
       },
       rejectedRows: rejected,
       lastError: state?.lastError ?? null,
@@ -109,7 +174,7 @@ export class SyncJob {
     const { mapping, reader, targetDb, streams } = this.parts;
     const logger = this.parts.logger.child({ mapping: mapping.name, table: mapping.source.table });
     const started = nowText();
-    const figures: RunFigures = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
+    const figures: RunFigures = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, adopted: 0 };
     const capture = mapping.source.capture;
     const result: PassResult = { mapping: mapping.name, figures, batches: 0, checkpoint: undefined, openTransactionsVisible: true, interrupted: false };
     const pass: PassContext = { logger, started, figures, result, rejectionsPossible: false };
@@ -120,6 +185,7 @@ export class SyncJob {
       pass.rejectionsPossible = (await this.parts.rejectedRows.count(targetDb, mapping.name)) > 0;
       // The mark is read before any row so that no transaction can commit unseen below it.
       const { mark, openTransactionsVisible } = await reader.readSafeMark();
+      if (pass.rejectionsPossible) await this.#retryWaiting(pass);
       result.openTransactionsVisible = openTransactionsVisible;
 
       if (!state?.cursor) {
@@ -190,7 +256,7 @@ export class SyncJob {
     commitPosition: (tx: DynamicDb, position: P, current: Cursor | undefined) => Promise<void>,
     signal: AbortSignal | undefined,
   ): Promise<boolean> {
-    const { mapping, applier, targetDb, streams, rejectedRows } = this.parts;
+    const { mapping, targetDb, streams } = this.parts;
     const batchSize = mapping.source.capture.batchSize;
     let position = start;
     let pending: Promise<ChangeBatch> | undefined = read(position);
@@ -205,22 +271,14 @@ export class SyncJob {
         const began = Date.now();
         const applied = await targetDb.transaction().execute(async (tx) => {
           const { cursor } = await streams.lock(tx, mapping.name);
-          const outcome = await applier.apply(tx, batch.rows);
-          if (outcome.rejected.length) {
-            await rejectedRows.record(tx, mapping.name, outcome.rejected);
-            pass.rejectionsPossible = true;
-          }
-          // Only touch the rejected-rows table when it can hold entries for this mapping.
-          if (pass.rejectionsPossible && outcome.appliedKeys.length) await rejectedRows.clear(tx, mapping.name, outcome.appliedKeys);
+          const outcome = await this.applyRows(tx, batch.rows, pass, pass.logger);
           await commitPosition(tx, next, cursor);
           this.#count(pass.figures, batch.rows.length, outcome);
           await streams.recordRun(tx, mapping.name, { started: pass.started, status: 'running', figures: pass.figures });
           return outcome;
         });
         pass.result.batches++;
-        for (const rejected of applied.rejected) {
-          pass.logger.warn('row rejected', { key: rejected.key, reason: rejected.reason, targetTable: mapping.target.table });
-        }
+        if (mapping.after && applied.written.length) await runAfterApply(mapping, applied.appliedKeys, pass.logger);
         pass.logger.info('batch applied', {
           batch: pass.result.batches,
           cursorFrom: position,
@@ -229,6 +287,7 @@ export class SyncJob {
           inserted: applied.inserted,
           updated: applied.updated,
           unchanged: applied.unchanged,
+          adopted: applied.adopted,
           rejected: applied.rejected.length,
           durationMs: Date.now() - began,
         });
@@ -251,6 +310,7 @@ export class SyncJob {
     figures.updated += outcome.updated;
     figures.unchanged += outcome.unchanged;
     figures.rejected += outcome.rejected.length;
+    figures.adopted += outcome.adopted;
   }
 
   async #finish(pass: PassContext, status: 'ok'): Promise<PassResult> {

@@ -255,7 +255,7 @@ describe('validate', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
       `ERROR [file ${project.mappingFile('items')}, mapping items, table tgt_strict, column legacy_code, field columns]: ` +
-        'target column "legacy_code" is NOT NULL without default but not mapped: inserts would fail Hint: map a source column to "legacy_code" or give it a default',
+        'target column "legacy_code" is NOT NULL without default but not mapped: inserts would fail Hint: map a value to "legacy_code" (a column, expr or const) or give it a default',
     );
     expect(result.stdout).not.toContain('"created"');
     expect(result.stdout).not.toContain('"serial_no"');
@@ -297,8 +297,9 @@ describe.each(['postgres', 'mysql'] as const)('migrate on %s', (targetKind) => {
     const target = await freshTarget('cli_mig');
     const project = await writeProject({ source: source.url, target: target.url, mappings: [itemMapping()] });
     const first = await cli(['-c', project.configFile, 'migrate']);
-    expect(first).toMatchObject({ code: 0, stdout: 'target: applied 001_streams, 002_rejected_rows\n' });
+    expect(first).toMatchObject({ code: 0, stdout: 'target: applied 001_streams, 002_rejected_rows, 003_identity_map\n' });
     expect(await tableNames(target.db, targetKind, 'aimeos_sync_%')).toEqual([
+      'aimeos_sync_identity_map',
       'aimeos_sync_migrations',
       'aimeos_sync_migrations_lock',
       'aimeos_sync_rejected_rows',
@@ -306,7 +307,7 @@ describe.each(['postgres', 'mysql'] as const)('migrate on %s', (targetKind) => {
     ]);
     const second = await cli(['-c', project.configFile, 'migrate']);
     expect(second).toMatchObject({ code: 0, stdout: 'target: engine tables up to date\n' });
-    expect(await count(target.db, 'aimeos_sync_migrations')).toBe(2);
+    expect(await count(target.db, 'aimeos_sync_migrations')).toBe(3);
   });
 
   it('lets two concurrent migrations both succeed, creating the tables once', async () => {
@@ -321,26 +322,27 @@ describe.each(['postgres', 'mysql'] as const)('migrate on %s', (targetKind) => {
         migrateDatabase(await second.connect('target'), config.statePrefix),
       ]);
       // One of them did the work, the other found nothing left to do.
-      expect(results.map((result) => result.applied.length).sort()).toEqual([0, 2]);
-      expect(results.flatMap((result) => result.applied)).toEqual(['001_streams', '002_rejected_rows']);
+      expect(results.map((result) => result.applied.length).sort()).toEqual([0, 3]);
+      expect(results.flatMap((result) => result.applied)).toEqual(['001_streams', '002_rejected_rows', '003_identity_map']);
     } finally {
       await first.close();
       await second.close();
     }
     expect(await tableNames(target.db, targetKind, 'aimeos_sync_%')).toEqual([
+      'aimeos_sync_identity_map',
       'aimeos_sync_migrations',
       'aimeos_sync_migrations_lock',
       'aimeos_sync_rejected_rows',
       'aimeos_sync_streams',
     ]);
-    expect(await count(target.db, 'aimeos_sync_migrations')).toBe(2);
+    expect(await count(target.db, 'aimeos_sync_migrations')).toBe(3);
   });
 
   it('names the engine tables with the configured prefix, and sync and status use them', async () => {
     const target = await freshTarget('cli_pfx');
     const project = await writeProject({ source: source.url, target: target.url, mappings: [itemMapping()], state: { prefix: 'custom_' } });
     expect((await cli(['-c', project.configFile, 'migrate'])).code).toBe(0);
-    expect(await tableNames(target.db, targetKind, 'custom\\_%')).toEqual(['custom_migrations', 'custom_migrations_lock', 'custom_rejected_rows', 'custom_streams']);
+    expect(await tableNames(target.db, targetKind, 'custom\\_%')).toEqual(['custom_identity_map', 'custom_migrations', 'custom_migrations_lock', 'custom_rejected_rows', 'custom_streams']);
     expect(await tableNames(target.db, targetKind, 'aimeos\\_sync\\_%')).toEqual([]);
 
     const synced = await cli(['-c', project.configFile, 'sync', '--once']);

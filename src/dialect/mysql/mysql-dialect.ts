@@ -155,8 +155,8 @@ export class MysqlDialect implements Dialect {
     }
   }
 
-  upsert(table: string, columns: string[], keyColumns: string[], rows: unknown[][]): RawBuilder<unknown> {
-    const updatable = columns.filter((column) => !keyColumns.includes(column));
+  upsert(table: string, columns: string[], keyColumns: string[], rows: unknown[][], updateColumns?: readonly string[]): RawBuilder<unknown> {
+    const updatable = (updateColumns ?? columns).filter((column) => !keyColumns.includes(column));
     // VALUES(col) works on MariaDB and MySQL 8 (deprecated there, still supported).
     const assignments = (updatable.length ? updatable : keyColumns.slice(0, 1)).map(
       (column) => sql`${sql.id(column)} = VALUES(${sql.id(column)})`,
@@ -166,10 +166,21 @@ export class MysqlDialect implements Dialect {
     )} ON DUPLICATE KEY UPDATE ${sql.join(assignments)}`;
   }
 
-  writeRows(table: string, columns: readonly ColumnInfo[], rows: unknown[][], conflictKey?: readonly string[]): RawBuilder<unknown> {
+  writeRows(
+    table: string,
+    columns: readonly ColumnInfo[],
+    rows: unknown[][],
+    conflictKey?: readonly string[],
+    updateColumns?: readonly string[],
+  ): RawBuilder<unknown> {
     const names = columns.map((column) => column.name);
-    if (conflictKey) return this.upsert(table, names, [...conflictKey], rows);
+    if (conflictKey) return this.upsert(table, names, [...conflictKey], rows, updateColumns);
     return sql`INSERT INTO ${tableRef(table)} (${columnList(names)}) VALUES ${sql.join(rows.map((row) => sql`(${sql.join(row)})`))}`;
+  }
+
+  async insertReturningId(db: DynamicDb, table: string, columns: readonly ColumnInfo[], values: unknown[], _idColumn: ColumnInfo): Promise<unknown> {
+    const result = await this.writeRows(table, columns, [values]).execute(db);
+    return String(result.insertId);
   }
 
   keyIn(keyColumns: readonly ColumnInfo[], keys: unknown[][]): RawBuilder<unknown> {

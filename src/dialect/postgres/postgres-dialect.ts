@@ -125,8 +125,8 @@ export class PostgresDialect implements Dialect {
     };
   }
 
-  upsert(table: string, columns: string[], keyColumns: string[], rows: unknown[][]): RawBuilder<unknown> {
-    const updatable = columns.filter((column) => !keyColumns.includes(column));
+  upsert(table: string, columns: string[], keyColumns: string[], rows: unknown[][], updateColumns?: readonly string[]): RawBuilder<unknown> {
+    const updatable = (updateColumns ?? columns).filter((column) => !keyColumns.includes(column));
     const action = updatable.length
       ? sql`DO UPDATE SET ${sql.join(updatable.map((column) => sql`${sql.id(column)} = EXCLUDED.${sql.id(column)}`))}`
       : sql`DO NOTHING`;
@@ -135,22 +135,35 @@ export class PostgresDialect implements Dialect {
     )} ON CONFLICT (${columnList(keyColumns)}) ${action}`;
   }
 
-  writeRows(table: string, columns: readonly ColumnInfo[], rows: unknown[][], conflictKey?: readonly string[]): RawBuilder<unknown> {
+  writeRows(
+    table: string,
+    columns: readonly ColumnInfo[],
+    rows: unknown[][],
+    conflictKey?: readonly string[],
+    updateColumns?: readonly string[],
+  ): RawBuilder<unknown> {
     const names = columns.map((column) => column.name);
     // One array parameter per column: PostgreSQL parses a 6-parameter statement instead of a
     // VALUES list with thousands of parameters. Array columns (udt `_x`) cannot be nested: VALUES.
     if (columns.some((column) => column.baseType.startsWith('_'))) {
-      if (conflictKey) return this.upsert(table, names, [...conflictKey], rows);
+      if (conflictKey) return this.upsert(table, names, [...conflictKey], rows, updateColumns);
       return sql`INSERT INTO ${tableRef(table)} (${columnList(names)}) VALUES ${sql.join(rows.map((row) => sql`(${sql.join(row)})`))}`;
     }
     const arrays = columns.map((column, index) => sql`${rows.map((row) => row[index])}::${sql.id(column.baseType)}[]`);
     const insert = sql`INSERT INTO ${tableRef(table)} (${columnList(names)}) SELECT * FROM unnest(${sql.join(arrays)})`;
     if (!conflictKey) return insert;
-    const updatable = names.filter((name) => !conflictKey.includes(name));
+    const updatable = (updateColumns ?? names).filter((name) => !conflictKey.includes(name));
     const action = updatable.length
       ? sql`DO UPDATE SET ${sql.join(updatable.map((column) => sql`${sql.id(column)} = EXCLUDED.${sql.id(column)}`))}`
       : sql`DO NOTHING`;
     return sql`${insert} ON CONFLICT (${columnList([...conflictKey])}) ${action}`;
+  }
+
+  async insertReturningId(db: DynamicDb, table: string, columns: readonly ColumnInfo[], values: unknown[], idColumn: ColumnInfo): Promise<unknown> {
+    const { rows } = await sql<Record<string, unknown>>`
+      INSERT INTO ${tableRef(table)} (${columnList(columns.map((column) => column.name))}) VALUES (${sql.join(values)})
+      RETURNING ${sql.id(idColumn.name)}`.execute(db);
+    return String(rows[0]?.[idColumn.name]);
   }
 
   keyIn(keyColumns: readonly ColumnInfo[], keys: unknown[][]): RawBuilder<unknown> {

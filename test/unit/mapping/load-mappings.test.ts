@@ -82,30 +82,35 @@ describe('loadMappings', () => {
     expect(compiled!.file).toBe(path.join(dir, 'products.yml'));
     // Keys first, then the capture column, then mapped columns, each once.
     expect(compiled!.sourceColumns).toEqual(['siteid', 'id', 'mtime', 'code', 'label']);
-    expect(compiled!.targetKeySources).toEqual(['siteid', 'id']);
-    expect(compiled!.columns).toEqual([
-      { target: 'shop_id', source: 'id' },
-      { target: 'site', source: 'siteid' },
-      { target: 'sku', source: 'code' },
-      { target: 'title', source: 'label' },
-      { target: 'label_copy', source: 'label' },
+    expect(compiled!.rules.map((rule) => [rule.target, rule.from])).toEqual([
+      ['shop_id', { kind: 'column', column: 'id' }],
+      ['site', { kind: 'column', column: 'siteid' }],
+      ['sku', { kind: 'column', column: 'code' }],
+      ['title', { kind: 'column', column: 'label' }],
+      ['label_copy', { kind: 'column', column: 'label' }],
     ]);
     expect(compiled!.source).toEqual({
       endpoint: 'shop',
       table: 'mshop_product',
+      query: undefined,
+      label: 'mshop_product',
       key: ['siteid', 'id'],
       where: 'status = 1',
       capture: { mode: 'timestamp', column: 'mtime', timezone: 'Europe/Berlin', overlapSeconds: 3600, lagSeconds: 3, batchSize: 250 },
     });
-    expect(compiled!.target).toEqual({ endpoint: 'erp', table: 'erp.article', key: ['site', 'shop_id'] });
+    expect(compiled!.target).toEqual({ endpoint: 'erp', table: 'erp.article', key: ['site', 'shop_id'], identity: undefined, aimeos: undefined });
 
+    const none = new Map();
     const source = { id: 7, siteid: '1.', code: 'A-7', label: 'Ä', mtime: '2026-01-01 00:00:00', status: 1 };
-    expect(compiled!.toTarget(source)).toEqual({ shop_id: 7, site: '1.', sku: 'A-7', title: 'Ä', label_copy: 'Ä' });
+    expect(compiled!.toTarget(source, none)).toEqual({ ok: true, values: { shop_id: 7, site: '1.', sku: 'A-7', title: 'Ä', label_copy: 'Ä' } });
     // Pure: same input, same output, input untouched.
-    expect(compiled!.toTarget(source)).toEqual(compiled!.toTarget({ ...source }));
+    expect(compiled!.toTarget(source, none)).toEqual(compiled!.toTarget({ ...source }, none));
     expect(source).toEqual({ id: 7, siteid: '1.', code: 'A-7', label: 'Ä', mtime: '2026-01-01 00:00:00', status: 1 });
     // NULL stays NULL (not '' and not missing).
-    expect(compiled!.toTarget({ ...source, label: null })).toEqual({ shop_id: 7, site: '1.', sku: 'A-7', title: null, label_copy: null });
+    expect(compiled!.toTarget({ ...source, label: null }, none)).toEqual({
+      ok: true,
+      values: { shop_id: 7, site: '1.', sku: 'A-7', title: null, label_copy: null },
+    });
   });
 
   it('takes overlap, lag and batch size from the config when the capture block omits them; timezone defaults to UTC', async () => {
