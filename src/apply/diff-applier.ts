@@ -115,7 +115,9 @@ export class DiffApplier {
     const updates: PlannedRow[] = [];
     for (const [keyText, row] of byKey) {
       const current = existing.get(keyText);
-      if (!current) inserts.push(row);
+      if (!current && this.mapping.target.updateOnly) {
+        result.rejected.push({ key: row.sourceKey, reason: `no row in ${this.mapping.target.table} with this key, and the mapping only updates`, row: row.source, wait: false });
+      } else if (!current) inserts.push(row);
       else if (this.#differs(row.values, current)) updates.push(row);
       else {
         result.unchanged++;
@@ -128,7 +130,9 @@ export class DiffApplier {
   async #writeByKey(tx: DynamicDb, inserts: PlannedRow[], updates: PlannedRow[]): Promise<void> {
     const table = this.mapping.target.table;
     const now = this.#stampTime();
-    if (this.#upsertable) {
+    // An update-only mapping never inserts, so an upsert (whose insert half needs every NOT NULL
+    // column) must not be used: keyed UPDATEs only.
+    if (this.#upsertable && !this.mapping.target.updateOnly) {
       for (const chunk of this.#chunks([...inserts, ...updates], this.#insertColumns.length)) {
         const rows = chunk.map((row) => this.#params(row, this.#insertColumns, now));
         await this.dialect.writeRows(table, this.#insertColumns, rows, this.mapping.target.key, this.#updateColumns.map((c) => c.name)).execute(tx);

@@ -33,37 +33,52 @@ async function run(): Promise<void> {
   await runSqlFile(shopUrl, path.join(root, 'fixtures/aimeos/seed.sql'));
   await recreateDatabase(erpUrl);
   await runSqlFile(erpUrl, path.join(root, 'fixtures/erp/schema.sql'));
-  process.stdout.write(`shop: Aimeos schema + seed loaded\nerp:  demo ERP schema created\n`);
+  await runSqlFile(erpUrl, path.join(root, 'fixtures/erp/seed.sql'));
+  process.stdout.write(`shop: Aimeos schema + seed loaded (20 products, 10 customers, 5 orders)\n`);
+  process.stdout.write(`erp:  demo ERP schema, 2 partners that already exist, warehouse stock\n`);
 
   // The shipped config reads these two variables; the demo points them at its own databases.
   process.env.SHOP_DB_URL = shopUrl;
   process.env.ERP_DB_URL = erpUrl;
 
-  heading('2. engine tables');
+  heading('2. engine tables (in every database a mapping writes to)');
   await cli('migrate');
   heading('3. validate mappings against the live schemas');
   await cli('validate');
-  heading('4. initial load');
+  heading('4. first cycle: initial load both ways');
+  await cli('sync', '--once');
+  heading('5. second cycle: a fixed point, nothing is written');
   await cli('sync', '--once');
 
-  heading('5. a shop admin edits two products and a customer');
   const shop = dialectFor('mysql').createKysely(shopUrl, { poolSize: 1, applicationName: 'aimeos-sync-demo' });
   const erp = dialectFor('postgres').createKysely(erpUrl, { poolSize: 1, applicationName: 'aimeos-sync-demo' });
   try {
-    await sql`UPDATE mshop_product SET label = CONCAT(label, ' (new)'), mtime = UTC_TIMESTAMP(), editor = 'demo' WHERE id IN (1, 2)`.execute(shop);
-    await sql`UPDATE mshop_customer SET city = 'Hamburg', mtime = UTC_TIMESTAMP(), editor = 'demo' WHERE id = 1`.execute(shop);
+    heading('6. the shop edits a product, the ERP ships order 3, invoices it and counts stock');
+    await sql`UPDATE mshop_product SET label = 'Espresso Classico 500g (new blend)', mtime = UTC_TIMESTAMP(), editor = 'demo' WHERE id = 1`.execute(shop);
+    await sql`UPDATE mshop_text SET content = 'Espresso Classico 500g (new blend)', mtime = UTC_TIMESTAMP() WHERE id = 1`.execute(shop);
+    await sql`UPDATE mshop_product_list SET mtime = UTC_TIMESTAMP() WHERE parentid = 1 AND domain = 'text'`.execute(shop);
+    await sql`UPDATE erp_sales_order SET delivery_state = 'shipped', invoice_no = 'RE-2026-0003' WHERE shop_order_id = 3`.execute(erp);
+    await sql`UPDATE erp_stock SET quantity = 0 WHERE sku = 'CF-1001'`.execute(erp);
     await cli('sync', '--once');
 
-    heading('6. nothing changed: nothing is written');
-    await cli('sync', '--once');
-
-    heading('7. what the ERP now holds');
-    for (const table of ['erp_item', 'erp_customer', 'erp_sales_order']) {
-      const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.table(table)}`.execute(erp);
-      process.stdout.write(`${table}: ${rows[0]?.n} rows\n`);
-    }
-    const { rows } = await sql<Record<string, unknown>>`SELECT shop_id, sku, name, status FROM erp_item ORDER BY shop_id LIMIT 3`.execute(erp);
-    console.table(rows);
+    heading('7. what both sides now hold');
+    const { rows: partners } = await sql<Record<string, unknown>>`SELECT id, email, display_name, credit_limit FROM erp_partner ORDER BY id LIMIT 4`.execute(erp);
+    process.stdout.write('ERP partners (10001 and 10002 existed before and were adopted, not duplicated):\n');
+    console.table(partners);
+    const { rows: orders } = await sql<Record<string, unknown>>`
+      SELECT o.shop_order_id, o.partner_id, o.payment_state, o.delivery_state, o.invoice_no, count(l.id)::int AS lines
+        FROM erp_sales_order o LEFT JOIN erp_sales_order_line l ON l.sales_order_id = o.id
+       GROUP BY o.id ORDER BY o.shop_order_id`.execute(erp);
+    process.stdout.write('ERP sales orders with their lines:\n');
+    console.table(orders);
+    const { rows: shopOrders } = await sql<Record<string, unknown>>`SELECT id, statuspayment, statusdelivery, invoiceno, editor FROM mshop_order ORDER BY id`.execute(shop);
+    process.stdout.write('Aimeos orders (order 3: dispatched and invoiced by the ERP):\n');
+    console.table(shopOrders);
+    const { rows: stock } = await sql<Record<string, unknown>>`
+      SELECT s.prodid, p.code, s.stocklevel, p.instock, s.editor FROM mshop_stock s JOIN mshop_product p ON p.id = s.prodid
+       WHERE p.code IN ('CF-1001', 'CF-1002', 'CF-1003', 'AC-3001', 'AC-3004') ORDER BY p.code`.execute(shop);
+    process.stdout.write('Aimeos stock from the ERP (instock follows the level; NULL = unlimited):\n');
+    console.table(stock);
   } finally {
     await shop.destroy();
     await erp.destroy();

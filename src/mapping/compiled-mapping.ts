@@ -22,6 +22,8 @@ export interface CompiledMapping {
     /** Columns that locate a target row; empty when rows are located through the identity map. */
     readonly key: readonly string[];
     readonly identity?: { readonly column: string; readonly match?: readonly string[] };
+    /** Never insert: a source row without a target row is rejected. */
+    readonly updateOnly: boolean;
     readonly aimeos?: { readonly siteid: string; readonly timezone: string; readonly updateInstock: boolean };
   };
   /** One rule per written target column, in file order, then convention stamps. */

@@ -177,6 +177,7 @@ export function compileMapping(mapping: MappingFile, file: string, config: Resol
       table: mapping.target.table,
       key: mapping.target.key ?? [],
       identity: mapping.target.identity,
+      updateOnly: mapping.target.updateOnly,
       aimeos: aimeos ? { siteid: aimeos.siteid, timezone: aimeos.timezone, updateInstock: aimeos.updateInstock } : undefined,
     },
     rules,

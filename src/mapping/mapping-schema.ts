@@ -42,6 +42,8 @@ const target = z
      * mapped values instead of inserting duplicates.
      */
     identity: z.object({ column: identifier, match: keyList.optional() }).strict().optional(),
+    /** Only update rows that exist (e.g. order status back into mshop_order); never insert. */
+    updateOnly: z.boolean().default(false),
     /** Aimeos write conventions: mtime/editor on every write, ctime/siteid on insert. */
     aimeos: z
       .object({

@@ -274,7 +274,7 @@ function checkTarget(mapping: CompiledMapping, targetTable: TableInfo, sourceTab
   }
   const written = new Set(mapping.rules.map((rule) => rule.target));
   for (const info of targetTable.columns.values()) {
-    if (!written.has(info.name) && !info.nullable && !info.hasDefault && !info.generated && !info.autoIncrement) {
+    if (!mapping.target.updateOnly && !written.has(info.name) && !info.nullable && !info.hasDefault && !info.generated && !info.autoIncrement) {
       add('error', `target column "${info.name}" is NOT NULL without default but not mapped: inserts would fail`, {
         field: 'columns',
         table,

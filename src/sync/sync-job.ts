@@ -150,7 +150,7 @@ export class SyncJob {
     }
     return {
       mapping: mapping.name,
-      source: `${mapping.source.endpoint}.${mapping.source.table}`,
+      source: `${mapping.source.endpoint}.${mapping.source.label}`,
       target: `${mapping.target.endpoint}.${mapping.target.table}`,
       checkpoint,
       checkpointAt: state?.checkpointAt ?? null,
@@ -172,7 +172,7 @@ export class SyncJob {
 
   async runPass(signal?: AbortSignal): Promise<PassResult> {
     const { mapping, reader, targetDb, streams } = this.parts;
-    const logger = this.parts.logger.child({ mapping: mapping.name, table: mapping.source.table });
+    const logger = this.parts.logger.child({ mapping: mapping.name, table: mapping.source.label });
     const started = nowText();
     const figures: RunFigures = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, adopted: 0 };
     const capture = mapping.source.capture;
