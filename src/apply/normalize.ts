@@ -53,6 +53,11 @@ export function writeValue(value: unknown, column: ColumnInfo): unknown {
       return typeof value === 'string' ? value : JSON.stringify(value);
     case 'binary':
       return value;
+    case 'integer':
+    case 'decimal':
+    case 'float':
+      // A declared boolean written into a number column (tinyint(1), smallint) is 1 or 0.
+      return typeof value === 'boolean' ? (value ? 1 : 0) : value;
     case 'text':
       return Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : asText(value);
     default:

@@ -62,6 +62,7 @@ export async function loadMappings(config: ResolvedConfig): Promise<CompiledMapp
     problems.push(...fileProblems);
     if (fileProblems.every((problem) => problem.severity !== 'error')) mappings.push(compileMapping(parsed.data, file, config));
   }
+  problems.push(...checkReferences(mappings));
   if (problems.some((problem) => problem.severity === 'error')) throw new ProblemsError('MAPPING_INVALID', problems);
   return mappings;
 }
@@ -120,6 +121,33 @@ function checkMapping(mapping: MappingFile, file: string, config: ResolvedConfig
     mapping.source.table === mapping.target.table
   ) {
     error('source and target are the same table', { field: 'target.table' });
+  }
+  return problems;
+}
+
+/** Lookups, parents and dependsOn must name mappings that exist (each unknown name reported once). */
+function checkReferences(mappings: CompiledMapping[]): Problem[] {
+  const names = new Set(mappings.map((mapping) => mapping.name));
+  const problems: Problem[] = [];
+  for (const mapping of mappings) {
+    const references: [field: string, what: string, name: string][] = [
+      ...mapping.lookups.flatMap(({ target, spec }): [string, string, string][] => {
+        const name = typeof spec === 'string' ? spec : 'mapping' in spec ? spec.mapping : undefined;
+        return name === undefined ? [] : [[`columns.${target}.lookup`, 'lookup', name]];
+      }),
+      ...(mapping.parent ? [['parent.mapping', 'parent', mapping.parent.mapping] as [string, string, string]] : []),
+      ...mapping.dependsOn.map((name): [string, string, string] => ['dependsOn', 'dependsOn', name]),
+    ];
+    const reported = new Set<string>();
+    for (const [field, what, name] of references) {
+      if (names.has(name) || reported.has(name)) continue;
+      reported.add(name);
+      problems.push({
+        severity: 'error',
+        message: `${what} names unknown mapping "${name}"`,
+        context: { file: mapping.file, mapping: mapping.name, field, hint: `known mappings: ${[...names].join(', ')}` },
+      });
+    }
   }
   return problems;
 }

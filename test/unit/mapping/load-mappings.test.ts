@@ -98,7 +98,7 @@ describe('loadMappings', () => {
       where: 'status = 1',
       capture: { mode: 'timestamp', column: 'mtime', timezone: 'Europe/Berlin', overlapSeconds: 3600, lagSeconds: 3, batchSize: 250 },
     });
-    expect(compiled!.target).toEqual({ endpoint: 'erp', table: 'erp.article', key: ['site', 'shop_id'], identity: undefined, aimeos: undefined });
+    expect(compiled!.target).toEqual({ endpoint: 'erp', table: 'erp.article', key: ['site', 'shop_id'], identity: undefined, updateOnly: false, aimeos: undefined });
 
     const none = new Map();
     const source = { id: 7, siteid: '1.', code: 'A-7', label: 'Ä', mtime: '2026-01-01 00:00:00', status: 1 };
