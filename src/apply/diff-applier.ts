@@ -20,8 +20,8 @@ export interface ApplyResult {
   rejected: RejectedRow[];
   /** Source keys written or confirmed equal (their earlier rejections are void). */
   appliedKeys: string[][];
-  /** Target rows written, as mapped values (for side effects and after-apply actions). */
-  written: Record<string, unknown>[];
+  /** Rows written (inserted or updated): source key and mapped values, for side effects and actions. */
+  written: { key: string[]; values: Record<string, unknown> }[];
 }
 
 interface PlannedRow {
@@ -236,7 +236,7 @@ export class DiffApplier {
     const done = (row: PlannedRow, kind: 'inserted' | 'updated') => {
       result[kind]++;
       result.appliedKeys.push(row.sourceKey);
-      result.written.push(row.values);
+      result.written.push({ key: row.sourceKey, values: row.values });
     };
     await sql`SAVEPOINT aimeos_sync_batch`.execute(tx);
     try {

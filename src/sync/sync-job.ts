@@ -86,7 +86,7 @@ export class SyncJob {
     if (pass.rejectionsPossible && outcome.appliedKeys.length) await rejectedRows.clear(tx, mapping.name, outcome.appliedKeys);
     const aimeos = mapping.target.aimeos;
     if (aimeos?.updateInstock && outcome.written.length) {
-      await updateInstockFlags(tx, aimeos.siteid, outcome.written.map((row) => row.prodid));
+      await updateInstockFlags(tx, aimeos.siteid, outcome.written.map((row) => row.values.prodid));
     }
     for (const rejected of outcome.rejected) {
       logger.warn(rejected.wait ? 'row waits' : 'row rejected', { mapping: mapping.name, key: rejected.key, reason: rejected.reason, targetTable: mapping.target.table });
@@ -278,7 +278,7 @@ export class SyncJob {
           return outcome;
         });
         pass.result.batches++;
-        if (mapping.after && applied.written.length) await runAfterApply(mapping, applied.appliedKeys, pass.logger);
+        if (mapping.after && applied.written.length) await runAfterApply(mapping, applied.written.map((row) => row.key), pass.logger);
         pass.logger.info('batch applied', {
           batch: pass.result.batches,
           cursorFrom: position,

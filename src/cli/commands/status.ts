@@ -27,7 +27,7 @@ function formatStatus(status: MappingStatus): string {
     `${status.mapping}  (${status.source} → ${status.target})`,
     `  checkpoint:   ${status.checkpoint ? `${status.checkpoint.ts}${status.checkpoint.key ? ` key ${status.checkpoint.key.join(',')}` : ''}` : 'none (initial load pending)'}`,
     `  newest change: ${status.newestChange ?? 'none'}   lag: ${status.lagSeconds === null ? 'unknown' : `${status.lagSeconds}s`}`,
-    `  last run:     ${run.status ?? 'never'}${run.finished ? ` at ${run.finished}` : ''}: read ${run.read}, inserted ${run.inserted}, updated ${run.updated}, unchanged ${run.unchanged}, rejected ${run.rejected}`,
+    `  last run:     ${run.status ?? 'never'}${run.finished ? ` at ${run.finished}` : ''}: read ${run.read}, inserted ${run.inserted}, updated ${run.updated}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.adopted ? `, adopted ${run.adopted}` : ''}`,
     `  rejected rows kept: ${status.rejectedRows}`,
     `  last error:   ${status.lastError ? `${status.lastError} (at ${status.lastErrorAt})` : 'none'}`,
   ];

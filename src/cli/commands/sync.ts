@@ -19,6 +19,7 @@ export async function syncCommand(options: SyncOptions): Promise<number> {
       const f = result.figures;
       process.stdout.write(
         `${result.mapping}: read ${f.read}, inserted ${f.inserted}, updated ${f.updated}, unchanged ${f.unchanged}, rejected ${f.rejected}` +
+          `${f.adopted ? `, adopted ${f.adopted}` : ''}` +
           `${result.checkpoint ? `, checkpoint ${result.checkpoint.ts}` : ''}${result.interrupted ? ' (interrupted)' : ''}\n`,
       );
     }
