@@ -24,3 +24,8 @@ export function tableRef(name: string): RawBuilder<unknown> {
 export function columnList(columns: readonly string[]): RawBuilder<unknown> {
   return sql.join(columns.map((column) => sql.id(column)));
 }
+
+/** `INSERT INTO table (columns) VALUES (…), (…)` with every value bound. */
+export function insertValues(table: string, columns: readonly string[], rows: readonly unknown[][]): RawBuilder<unknown> {
+  return sql`INSERT INTO ${tableRef(table)} (${columnList(columns)}) VALUES ${sql.join(rows.map((row) => sql`(${sql.join([...row])})`))}`;
+}

@@ -2,7 +2,7 @@ import type { DynamicDb, DynamicSchema } from '../../db/dynamic-db.js';
 import { CompiledQuery, Kysely, MysqlDialect as KyselyMysqlDialect, sql, type RawBuilder } from 'kysely';
 import { createPool } from 'mysql2';
 import type { ClockReading, ColumnInfo, Dialect, TableInfo, TransactionVisibility } from '../dialect.js';
-import { columnList, splitTableName, tableRef } from '../identifiers.js';
+import { columnList, insertValues, splitTableName } from '../identifiers.js';
 import { mysqlCategory } from './mysql-types.js';
 
 interface ColumnRow {
@@ -161,9 +161,7 @@ export class MysqlDialect implements Dialect {
     const assignments = (updatable.length ? updatable : keyColumns.slice(0, 1)).map(
       (column) => sql`${sql.id(column)} = VALUES(${sql.id(column)})`,
     );
-    return sql`INSERT INTO ${tableRef(table)} (${columnList(columns)}) VALUES ${sql.join(
-      rows.map((row) => sql`(${sql.join(row)})`),
-    )} ON DUPLICATE KEY UPDATE ${sql.join(assignments)}`;
+    return sql`${insertValues(table, columns, rows)} ON DUPLICATE KEY UPDATE ${sql.join(assignments)}`;
   }
 
   writeRows(
@@ -175,7 +173,7 @@ export class MysqlDialect implements Dialect {
   ): RawBuilder<unknown> {
     const names = columns.map((column) => column.name);
     if (conflictKey) return this.upsert(table, names, [...conflictKey], rows, updateColumns);
-    return sql`INSERT INTO ${tableRef(table)} (${columnList(names)}) VALUES ${sql.join(rows.map((row) => sql`(${sql.join(row)})`))}`;
+    return insertValues(table, names, rows);
   }
 
   async insertReturningId(db: DynamicDb, table: string, columns: readonly ColumnInfo[], values: unknown[], _idColumn: ColumnInfo): Promise<unknown> {

@@ -2,7 +2,7 @@ import type { DynamicDb, DynamicSchema } from '../../db/dynamic-db.js';
 import { CompiledQuery, Kysely, PostgresDialect as KyselyPostgresDialect, sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import type { ClockReading, ColumnInfo, Dialect, TableInfo, TransactionVisibility } from '../dialect.js';
-import { columnList, splitTableName, tableRef } from '../identifiers.js';
+import { columnList, insertValues, splitTableName, tableRef } from '../identifiers.js';
 import { postgresCategory, TEXT_PARSED_OIDS } from './postgres-types.js';
 
 interface ColumnRow {
@@ -130,9 +130,7 @@ export class PostgresDialect implements Dialect {
     const action = updatable.length
       ? sql`DO UPDATE SET ${sql.join(updatable.map((column) => sql`${sql.id(column)} = EXCLUDED.${sql.id(column)}`))}`
       : sql`DO NOTHING`;
-    return sql`INSERT INTO ${tableRef(table)} (${columnList(columns)}) VALUES ${sql.join(
-      rows.map((row) => sql`(${sql.join(row)})`),
-    )} ON CONFLICT (${columnList(keyColumns)}) ${action}`;
+    return sql`${insertValues(table, columns, rows)} ON CONFLICT (${columnList(keyColumns)}) ${action}`;
   }
 
   writeRows(
@@ -147,7 +145,7 @@ export class PostgresDialect implements Dialect {
     // VALUES list with thousands of parameters. Array columns (udt `_x`) cannot be nested: VALUES.
     if (columns.some((column) => column.baseType.startsWith('_'))) {
       if (conflictKey) return this.upsert(table, names, [...conflictKey], rows, updateColumns);
-      return sql`INSERT INTO ${tableRef(table)} (${columnList(names)}) VALUES ${sql.join(rows.map((row) => sql`(${sql.join(row)})`))}`;
+      return insertValues(table, names, rows);
     }
     const arrays = columns.map((column, index) => sql`${rows.map((row) => row[index])}::${sql.id(column.baseType)}[]`);
     const insert = sql`INSERT INTO ${tableRef(table)} (${columnList(names)}) SELECT * FROM unnest(${sql.join(arrays)})`;
