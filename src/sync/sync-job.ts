@@ -32,6 +32,8 @@ export interface MappingStatus {
   target: string;
   checkpoint: Cursor | null;
   checkpointAt: string | null;
+  /** While the initial load runs: the mark it started from and the last source key applied. */
+  initialLoad: { mark: string; lastKey: string[] | null } | null;
   newestChange: string | null;
   /** Seconds between the newest source change and the checkpoint; 0 when caught up. */
   lagSeconds: number | null;
@@ -154,6 +156,7 @@ export class SyncJob {
       target: `${mapping.target.endpoint}.${mapping.target.table}`,
       checkpoint,
       checkpointAt: state?.checkpointAt ?? null,
+      initialLoad: state?.load ? { mark: state.load.mark.ts, lastKey: state.load.lastKey } : null,
       newestChange: newest ?? null,
       lagSeconds,
       lastRun: {

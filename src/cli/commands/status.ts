@@ -25,7 +25,7 @@ function formatStatus(status: MappingStatus): string {
   const run = status.lastRun;
   const lines = [
     `${status.mapping}  (${status.source} → ${status.target})`,
-    `  checkpoint:   ${status.checkpoint ? `${status.checkpoint.ts}${status.checkpoint.key ? ` key ${status.checkpoint.key.join(',')}` : ''}` : 'none (initial load pending)'}`,
+    `  checkpoint:   ${status.checkpoint ? `${status.checkpoint.ts}${status.checkpoint.key ? ` key ${status.checkpoint.key.join(',')}` : ''}` : status.initialLoad ? `initial load in progress (up to key ${status.initialLoad.lastKey?.join(',') ?? 'none yet'}, from mark ${status.initialLoad.mark})` : 'none (initial load pending)'}`,
     `  newest change: ${status.newestChange ?? 'none'}   lag: ${status.lagSeconds === null ? 'unknown' : `${status.lagSeconds}s`}`,
     `  last run:     ${run.status ?? 'never'}${run.finished ? ` at ${run.finished}` : ''}: read ${run.read}, inserted ${run.inserted}, updated ${run.updated}, unchanged ${run.unchanged}, rejected ${run.rejected}${run.adopted ? `, adopted ${run.adopted}` : ''}`,
     `  rejected rows kept: ${status.rejectedRows}`,
