@@ -53,8 +53,24 @@ export function kindFromUrl(url: string): DatabaseKind | undefined {
   return undefined;
 }
 
+type ZodIssue = z.ZodError['issues'][number];
+
+/**
+ * zod 4 reports a union none of whose options fits as "Invalid input" at the union. When the
+ * input has the shape of exactly one option (e.g. a column spec object whose `map` is a list),
+ * that option's issues say what is wrong and where; they are reported instead.
+ */
+function expandUnion(issue: ZodIssue): ZodIssue[] {
+  if (issue.code !== 'invalid_union' || !issue.errors.length) return [issue];
+  const shapeMismatch = (inner: ZodIssue) =>
+    inner.path.length === 0 && (inner.code === 'invalid_type' || inner.code === 'invalid_value' || inner.code === 'unrecognized_keys');
+  const fitting = issue.errors.filter((branch) => branch.length > 0 && !branch.some(shapeMismatch));
+  if (fitting.length !== 1) return [issue];
+  return fitting[0]!.flatMap((inner) => expandUnion({ ...inner, path: [...issue.path, ...inner.path] } as ZodIssue));
+}
+
 export function zodProblems(error: z.ZodError, file: string, extra: { mapping?: string } = {}): Problem[] {
-  return error.issues.map((issue) => ({
+  return error.issues.flatMap(expandUnion).map((issue) => ({
     severity: 'error' as const,
     // A bad record key (endpoint name, mapped column) says only "Invalid key in record" in
     // zod 4; the reason lives in the nested issues.

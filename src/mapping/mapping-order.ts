@@ -35,3 +35,11 @@ export function orderMappings(mappings: readonly CompiledMapping[]): { levels: C
   for (const mapping of mappings) (levels[levelOf.get(mapping.name)!] ??= []).push(mapping);
   return { levels: levels.filter(Boolean), cycle };
 }
+
+/** The field of `mapping` that makes it depend on mapping `name`: where a cycle is reported. */
+export function dependencyField(mapping: CompiledMapping, name: string): string {
+  const lookup = mapping.lookups.find(({ spec }) => (typeof spec === 'string' ? spec : 'mapping' in spec ? spec.mapping : undefined) === name);
+  if (lookup) return `columns.${lookup.target}.lookup`;
+  if (mapping.parent?.mapping === name) return 'parent.mapping';
+  return 'dependsOn';
+}

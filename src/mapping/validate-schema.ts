@@ -5,11 +5,11 @@ import type { Databases } from '../db/databases.js';
 import type { DynamicDb } from '../db/dynamic-db.js';
 import type { TableInfo } from '../dialect/dialect.js';
 import { tableRef } from '../dialect/identifiers.js';
-import { errorMessage, type ErrorContext, type Problem } from '../errors.js';
+import { errorMessage, SyncError, type ErrorContext, type Problem } from '../errors.js';
 import { redactSecrets } from '../log.js';
 import { stateTables } from '../state/state-tables.js';
 import type { CompiledMapping } from './compiled-mapping.js';
-import { orderMappings } from './mapping-order.js';
+import { dependencyField, orderMappings } from './mapping-order.js';
 import { loadRowTransform } from './row-transform.js';
 import { checkCompatibility } from './type-compatibility.js';
 
@@ -41,10 +41,12 @@ export async function validateAgainstSchemas(config: ResolvedConfig, mappings: C
 
   const { cycle } = orderMappings(mappings);
   if (cycle) {
+    // Reported where the cycle starts: the first mapping's file and the field naming the next one.
+    const first = byName.get(cycle[0]!)!;
     problems.push({
       severity: 'error',
       message: `mappings depend on each other in a cycle: ${cycle.join(' → ')}`,
-      context: { file: config.file, hint: 'a lookup, parent or dependsOn must point one way only' },
+      context: { file: first.file, mapping: first.name, field: dependencyField(first, cycle[1]!), hint: 'a lookup, parent or dependsOn must point one way only' },
     });
   }
 
@@ -76,7 +78,9 @@ export async function validateAgainstSchemas(config: ResolvedConfig, mappings: C
     try {
       await loadRowTransform(mapping);
     } catch (error) {
-      add('error', errorMessage(error), { field: 'transform' });
+      // The SyncError already carries file, mapping and hint: print them once, not inside the message too.
+      if (error instanceof SyncError) add('error', error.message, { ...error.context, field: 'transform' });
+      else add('error', errorMessage(error), { field: 'transform' });
     }
 
     // ---- source

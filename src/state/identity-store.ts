@@ -31,7 +31,13 @@ export class IdentityStore {
 
   async remember(db: DynamicDb, mapping: string, sourceKey: readonly string[], targetKey: string): Promise<void> {
     const key = JSON.stringify(sourceKey);
-    await db.deleteFrom(this.#table).where('mapping', '=', mapping).where('source_key', '=', key).execute();
-    await db.insertInto(this.#table).values({ mapping, source_key: key, target_key: targetKey, created_at: nowText() }).execute();
+    // Read first, then update or insert: on InnoDB a DELETE that finds no row takes a gap lock, and
+    // two identity mappings inserting into one gap of this table then deadlock each other.
+    const existing = await db.selectFrom(this.#table).select('source_key').where('mapping', '=', mapping).where('source_key', '=', key).executeTakeFirst();
+    if (existing) {
+      await db.updateTable(this.#table).set({ target_key: targetKey, created_at: nowText() }).where('mapping', '=', mapping).where('source_key', '=', key).execute();
+    } else {
+      await db.insertInto(this.#table).values({ mapping, source_key: key, target_key: targetKey, created_at: nowText() }).execute();
+    }
   }
 }

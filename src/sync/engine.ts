@@ -9,7 +9,7 @@ import type { CompiledMapping } from '../mapping/compiled-mapping.js';
 import { RejectedRowStore } from '../state/rejected-row-store.js';
 import { stateTables } from '../state/state-tables.js';
 import { StreamStore } from '../state/stream-store.js';
-import { orderMappings } from '../mapping/mapping-order.js';
+import { dependencyField, orderMappings } from '../mapping/mapping-order.js';
 import { loadRowTransform, withTransform } from '../mapping/row-transform.js';
 import { IdentityStore } from '../state/identity-store.js';
 import type { TableInfo } from '../dialect/dialect.js';
@@ -47,8 +47,12 @@ export class SyncEngine {
     const all = new Map((this.options.allMappings ?? mappings).map((mapping) => [mapping.name, mapping]));
     const { levels, cycle } = orderMappings(mappings);
     if (cycle) {
+      const first = mappings.find((mapping) => mapping.name === cycle[0])!;
       throw new SyncError('MAPPING_INVALID', `mappings depend on each other in a cycle: ${cycle.join(' → ')}`, {
-        hint: 'break the cycle: a lookup or parent must point one way only',
+        file: first.file,
+        mapping: first.name,
+        field: dependencyField(first, cycle[1]!),
+        hint: 'break the cycle: a lookup, parent or dependsOn must point one way only',
       });
     }
     const jobs: SyncJob[] = [];

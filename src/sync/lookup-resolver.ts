@@ -57,6 +57,8 @@ export class LookupResolver {
          WHERE mapping = ${name} AND source_key IN (${sql.join(keys)})`.execute(db);
       const bySource = new Map<string, unknown>(ids.map((row) => [lookupText((JSON.parse(row.s) as string[])[0]), row.t]));
       if (!wanted || wanted === other.target.identity.column) return bySource;
+      // None of the batch's values is mapped yet: every row misses (an empty IN () is invalid SQL).
+      if (bySource.size === 0) return bySource;
       const idColumn = other.target.identity.column;
       const { rows } = await sql<Record<string, unknown>>`
         SELECT ${sql.id(idColumn)} AS m, ${sql.id(wanted)} AS r FROM ${tableRef(other.target.table)}
