@@ -58,7 +58,8 @@ export interface SyncJobParts {
 
 /**
  * One mapping: read a batch → map → apply → advance the checkpoint, all of the apply side in one
- * target transaction, repeated until the source has nothing newer.
+ * target transaction, repeated until the source has nothing newer. The first pass is the initial
+ * load: it walks the source by key and ends with the checkpoint at the mark taken before it began.
  *
  * Why this is safe with Aimeos `mtime` (second precision, stamped at request start):
  * - the pass starts `overlap` seconds behind the checkpoint, so late commits inside that window
@@ -98,6 +99,7 @@ export class SyncJob {
       for (const child of this.children) {
         const childRows = await child.parts.reader.rowsWhere(child.mapping.parent!.column, parentKeys);
         const childPass = { rejectionsPossible: true };
+        if (childRows.length === 0) continue;
         const childOutcome = await child.applyRows(tx, childRows, childPass, logger);
         logger.info('document children applied', {
           mapping: child.mapping.name,
