@@ -1,5 +1,5 @@
 import type { DynamicDb } from '../db/dynamic-db.js';
-import type { RawBuilder } from 'kysely';
+import { CompiledQuery, type QueryResult, type RawBuilder } from 'kysely';
 import type { DatabaseKind } from '../config/load-config.js';
 
 /** What a column means for comparison and writing; each dialect maps its native types onto these. */
@@ -86,7 +86,7 @@ export interface Dialect {
     rows: unknown[][],
     conflictKey?: readonly string[],
     updateColumns?: readonly string[],
-  ): RawBuilder<unknown>;
+  ): Statement;
   /** Inserts one row into a table whose `idColumn` the database generates; returns the new id. */
   insertReturningId(db: DynamicDb, table: string, columns: readonly ColumnInfo[], values: unknown[], idColumn: ColumnInfo): Promise<unknown>;
   /** Condition matching rows whose key columns equal one of `keys` (one bound list/array). */
@@ -105,3 +105,16 @@ export interface Dialect {
   isRowError(error: unknown): boolean;
 }
 
+
+/** Something that runs against a database: a Kysely RawBuilder, or SQL text already built. */
+export interface Statement {
+  execute(db: DynamicDb): Promise<QueryResult<unknown>>;
+}
+
+/**
+ * SQL text with its parameters, for hot statements whose thousands of placeholders are cheaper
+ * to write as text than to build as Kysely nodes (measured: a fifth of the MySQL write path).
+ */
+export function textStatement(text: string, parameters: readonly unknown[]): Statement {
+  return { execute: (db) => db.executeQuery(CompiledQuery.raw(text, [...parameters])) };
+}

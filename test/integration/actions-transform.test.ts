@@ -1,4 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncHarness } from '../support/sync-harness.js';
@@ -71,4 +73,43 @@ describe('row transform and after-apply action', () => {
     const later = (await readFile(hookOutput, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { keys: string[][] });
     expect(later.map((call) => call.keys)).toEqual([[['1'], ['2'], ['4']], [['2']]]);
   });
+
+  it('posts the written keys to an HTTP endpoint, and a failing endpoint does not undo the batch', async () => {
+    const received: unknown[] = [];
+    let status = 200;
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ method: request.method, body: JSON.parse(body) as unknown });
+        response.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const http = await SyncHarness.create({
+      source,
+      target,
+      mappings: [{ ...itemMapping({ name: 'items-http', targetTable: 'tgt_http' }), after: { http: { url: `http://127.0.0.1:${port}/hook` } } }],
+    });
+    try {
+      await createTargetItems(target.db, 'postgres', { table: 'tgt_http' });
+      await http.migrate();
+      await source.db.updateTable('src_item').set({ mtime: utcText(-20) }).where('id', '=', 4).execute();
+      await http.syncOnce();
+      expect(received).toEqual([{ method: 'POST', body: { mapping: 'items-http', table: 'tgt_http', keys: [['1'], ['2'], ['3'], ['4']] } }]);
+
+      status = 500;
+      await source.db.updateTable('src_item').set({ label: 'after 500', mtime: utcText(-10) }).where('id', '=', 1).execute();
+      const [result] = await http.syncOnce();
+      expect(result!.figures).toMatchObject({ updated: 1 });
+      expect(received).toHaveLength(2);
+      const row = await target.db.selectFrom('tgt_http').select('name').where('shop_id', '=', 1).executeTakeFirstOrThrow();
+      expect(row.name).toBe('after 500');
+    } finally {
+      await http.dispose();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
+

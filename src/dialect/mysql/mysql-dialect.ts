@@ -1,7 +1,7 @@
 import type { DynamicDb, DynamicSchema } from '../../db/dynamic-db.js';
 import { CompiledQuery, Kysely, MysqlDialect as KyselyMysqlDialect, sql, type RawBuilder } from 'kysely';
 import { createPool } from 'mysql2';
-import type { ClockReading, ColumnInfo, Dialect, TableInfo, TransactionVisibility } from '../dialect.js';
+import { textStatement, type ClockReading, type ColumnInfo, type Dialect, type Statement, type TableInfo, type TransactionVisibility } from '../dialect.js';
 import { columnList, insertValues, splitTableName } from '../identifiers.js';
 import { mysqlCategory } from './mysql-types.js';
 
@@ -22,6 +22,14 @@ const ACCESS_DENIED = new Set(['ER_SPECIFIC_ACCESS_DENIED_ERROR', 'ER_TABLEACCES
 // Column cannot be null, no default, out of range, too long, incorrect value/datetime,
 // duplicate entry, FK failures, CHECK failures, truncated data.
 const MYSQL_ROW_ERRNOS = new Set([1048, 1364, 1264, 1406, 1366, 1292, 1062, 1451, 1452, 4025, 3819, 1265, 1367, 1411, 3140]);
+
+function quoteIdentifier(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+function quoteTable(name: string): string {
+  return name.split('.').map(quoteIdentifier).join('.');
+}
 
 const CLOCK_READING_SPACING_MS = 250;
 const recentClockReadings = new WeakMap<DynamicDb, { at: number; reading: Promise<ClockReading> }>();
@@ -170,10 +178,18 @@ export class MysqlDialect implements Dialect {
     rows: unknown[][],
     conflictKey?: readonly string[],
     updateColumns?: readonly string[],
-  ): RawBuilder<unknown> {
+  ): Statement {
+    // Built as text: identifiers are validated by the mapping schema and quoted here, values bound.
     const names = columns.map((column) => column.name);
-    if (conflictKey) return this.upsert(table, names, [...conflictKey], rows, updateColumns);
-    return insertValues(table, names, rows);
+    const row = `(${names.map(() => '?').join(', ')})`;
+    let text = `INSERT INTO ${quoteTable(table)} (${names.map(quoteIdentifier).join(', ')}) VALUES ${rows.map(() => row).join(', ')}`;
+    if (conflictKey) {
+      const updatable = (updateColumns ?? names).filter((name) => !conflictKey.includes(name));
+      // VALUES(col) works on MariaDB and MySQL 8 (deprecated there, still supported).
+      const assignments = (updatable.length ? updatable : conflictKey.slice(0, 1)).map((name) => `${quoteIdentifier(name)} = VALUES(${quoteIdentifier(name)})`);
+      text += ` ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`;
+    }
+    return textStatement(text, rows.flat());
   }
 
   async insertReturningId(db: DynamicDb, table: string, columns: readonly ColumnInfo[], values: unknown[], _idColumn: ColumnInfo): Promise<unknown> {

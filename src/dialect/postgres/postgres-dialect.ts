@@ -1,7 +1,7 @@
 import type { DynamicDb, DynamicSchema } from '../../db/dynamic-db.js';
 import { CompiledQuery, Kysely, PostgresDialect as KyselyPostgresDialect, sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
-import type { ClockReading, ColumnInfo, Dialect, TableInfo, TransactionVisibility } from '../dialect.js';
+import type { ClockReading, ColumnInfo, Dialect, Statement, TableInfo, TransactionVisibility } from '../dialect.js';
 import { columnList, insertValues, splitTableName, tableRef } from '../identifiers.js';
 import { postgresCategory, TEXT_PARSED_OIDS } from './postgres-types.js';
 
@@ -139,7 +139,7 @@ export class PostgresDialect implements Dialect {
     rows: unknown[][],
     conflictKey?: readonly string[],
     updateColumns?: readonly string[],
-  ): RawBuilder<unknown> {
+  ): Statement {
     const names = columns.map((column) => column.name);
     // One array parameter per column: PostgreSQL parses a 6-parameter statement instead of a
     // VALUES list with thousands of parameters. Array columns (udt `_x`) cannot be nested: VALUES.
