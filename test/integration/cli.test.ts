@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { compareTimestamps } from '../../src/capture/cursor.js';
-import { main } from '../../src/cli/main.js';
 import { loadConfig, type DatabaseKind } from '../../src/config/load-config.js';
 import { runSql, withDatabase } from '../../src/db/admin.js';
 import { Databases } from '../../src/db/databases.js';
@@ -17,34 +16,10 @@ import { migrateDatabase } from '../../src/state/migrate.js';
 import type { MappingStatus } from '../../src/sync/sync-job.js';
 import { createSourceItems, createTargetItems, insertItems, itemMapping, makeItems, utcText } from '../support/fixtures.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-databases.js';
+import { cli, type CliResult } from '../support/cli-in-process.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `aimeos-sync ARGS` in this process, collecting what it writes to stdout and stderr. */
-async function cli(args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const collect = (append: (text: string) => void) =>
-    ((chunk: string | Uint8Array) => {
-      append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof process.stdout.write;
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(collect((text) => (stdout += text)));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(collect((text) => (stderr += text)));
-  try {
-    const code = await main(['--log-level', 'error', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 /** Runs the real executable (`node bin/aimeos-sync.js`) as a child process. */
 function cliProcess(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {

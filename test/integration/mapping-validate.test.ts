@@ -1,14 +1,14 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { main } from '../../src/cli/main.js';
 import { loadConfig, type DatabaseKind } from '../../src/config/load-config.js';
 import { ProblemsError } from '../../src/errors.js';
 import { loadMappings } from '../../src/mapping/load-mappings.js';
 import { createSourceItems, createTargetItems, itemMapping } from '../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-databases.js';
+import { cli } from '../support/cli-in-process.js';
 
 const PAIRS: readonly (readonly [DatabaseKind, DatabaseKind])[] = [
   ['mysql', 'postgres'],
@@ -21,31 +21,6 @@ const UNKNOWN_COLUMN: Record<DatabaseKind, RegExp> = {
   postgres: /column "no_such_column" does not exist/,
 };
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `aimeos-sync ARGS` in this process, collecting what it writes to stdout and stderr. */
-async function cli(args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const collect = (append: (text: string) => void) =>
-    ((chunk: string | Uint8Array) => {
-      append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return true;
-    }) as typeof process.stdout.write;
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(collect((text) => (stdout += text)));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(collect((text) => (stderr += text)));
-  try {
-    const code = await main(['--log-level', 'error', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 interface Project {
   configFile: string;
