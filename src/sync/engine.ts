@@ -167,30 +167,33 @@ export class SyncEngine {
     const failures = new Map<string, { count: number; retryAt: number }>();
     logger.info('service started', { mappings: jobs.map((job) => job.mapping.name), pollIntervalS: config.sync.pollInterval });
 
-    // One cycle = every mapping once, level by level (lookups first); then wait pollInterval.
-    // Each mapping is thus run by one worker at a time; a failing one backs off on its own.
-    while (!signal.aborted) {
-      for (const level of this.#levels) {
-        if (signal.aborted) break;
-        await queue.addAll(
-          level
-            .filter((job) => (failures.get(job.mapping.name)?.retryAt ?? 0) <= Date.now())
-            .map((job) => async () => {
-              const name = job.mapping.name;
-              try {
-                await job.runPass(signal);
-                failures.delete(name);
-              } catch (error) {
-                const count = (failures.get(name)?.count ?? 0) + 1;
-                const delayMs = Math.min(300_000, 1000 * 2 ** Math.min(count, 8));
-                failures.set(name, { count, retryAt: Date.now() + delayMs });
-                logger.warn('mapping will be retried', { mapping: name, failures: count, retryInMs: delayMs, error: errorMessage(error) });
-              }
-            }),
-        );
+    const runOne = async (job: SyncJob) => {
+      const name = job.mapping.name;
+      if ((failures.get(name)?.retryAt ?? 0) > Date.now()) return;
+      try {
+        await job.runPass(signal);
+        failures.delete(name);
+      } catch (error) {
+        const count = (failures.get(name)?.count ?? 0) + 1;
+        const delayMs = Math.min(300_000, 1000 * 2 ** Math.min(count, 8));
+        failures.set(name, { count, retryAt: Date.now() + delayMs });
+        logger.warn('mapping will be retried', { mapping: name, failures: count, retryInMs: delayMs, error: errorMessage(error) });
       }
-      await sleep(config.sync.pollInterval * 1000, signal);
-    }
+    };
+    // Mappings linked by lookups, parents or dependsOn poll together in cycles, level by level
+    // (lookups first); unrelated groups poll on their own, so a long initial load of one does not
+    // hold up the others. Each mapping is run by one worker at a time; a failing one backs off alone.
+    await Promise.all(
+      dependencyGroups(this.#levels).map(async (levels) => {
+        while (!signal.aborted) {
+          for (const level of levels) {
+            if (signal.aborted) break;
+            await queue.addAll(level.map((job) => () => runOne(job)));
+          }
+          await sleep(config.sync.pollInterval * 1000, signal);
+        }
+      }),
+    );
     // Shutdown: passes see the aborted signal after their current batch commits.
     await queue.onIdle();
     logger.info('service stopped');
@@ -225,4 +228,32 @@ function querySourceInfo(mapping: CompiledMapping): TableInfo {
     uniqueKeys: [],
     indexes: [],
   };
+}
+
+/**
+ * Splits ordered levels into groups of mappings connected by dependencies (in either direction),
+ * each keeping the level order.
+ */
+export function dependencyGroups(levels: readonly SyncJob[][]): SyncJob[][][] {
+  const jobs = levels.flat();
+  const group = new Map(jobs.map((job) => [job.mapping.name, job.mapping.name]));
+  const find = (name: string): string => {
+    const parent = group.get(name)!;
+    if (parent === name) return name;
+    const root = find(parent);
+    group.set(name, root);
+    return root;
+  };
+  for (const job of jobs) {
+    for (const dependency of job.mapping.dependsOn) if (group.has(dependency)) group.set(find(job.mapping.name), find(dependency));
+  }
+  const groups = new Map<string, SyncJob[][]>();
+  levels.forEach((level, index) => {
+    for (const job of level) {
+      const levelsOfGroup = groups.get(find(job.mapping.name)) ?? [];
+      (levelsOfGroup[index] ??= []).push(job);
+      groups.set(find(job.mapping.name), levelsOfGroup);
+    }
+  });
+  return [...groups.values()].map((levelsOfGroup) => levelsOfGroup.filter(Boolean));
 }
