@@ -128,6 +128,27 @@ describe.each(PAIRS)('validate mappings, %s → %s', (sourceKind, targetKind) =>
     expect(result.stderr).toContain(`ERROR [file ${project.mappingFile('items')}, mapping items, field columns.name.map]: `);
   });
 
+  it('reports values a map, const or declared type would produce that the target column cannot hold', async () => {
+    // In tgt_item price is a decimal, sku NOT NULL text, shop_mtime a timestamp.
+    const project = await writeProject(source, target, [
+      items({
+        price: { column: 'price', map: { '1': 'cheap', '2': 9.5 }, unmapped: 'pass' },
+        sku: { const: null },
+        shop_mtime: { column: 'label', type: { decimal: 2 } },
+      }),
+    ]);
+    const result = await cli(['-c', project.configFile, 'validate']);
+    expect(result.code).toBe(1);
+    const file = project.mappingFile('items');
+    expect(errorLines(result.stdout)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`ERROR [file ${file}, mapping items, table tgt_item, column price, field columns.price]: value map value "cheap" is not a valid`),
+        `ERROR [file ${file}, mapping items, table tgt_item, column sku, field columns.sku]: const gives NULL but sku is NOT NULL`,
+        expect.stringContaining(`ERROR [file ${file}, mapping items, table tgt_item, column shop_mtime, field columns.shop_mtime]: declared type decimal cannot be written into`),
+      ]),
+    );
+  });
+
   it('reports an expr the source database rejects, with the database message', async () => {
     const project = await writeProject(source, target, [items({ name: { expr: 'UPPER(no_such_column)' } })]);
     const result = await cli(['-c', project.configFile, 'validate']);
