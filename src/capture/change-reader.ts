@@ -27,6 +27,13 @@ export interface ChangeReader {
    * its key (an index Aimeos always has) instead of by the capture column (which it rarely indexes).
    */
   readKeyBatch(afterKey: readonly string[] | null, limit: number): Promise<ChangeBatch>;
+  /**
+   * Rows at or after `from` by capture value, in key order after `afterKey`: the poll of a source
+   * whose capture column has no index (one scan per pass instead of a scan and sort per batch).
+   */
+  readChangedByKey(from: Cursor, afterKey: readonly string[] | null, limit: number): Promise<ChangeBatch>;
+  /** True when an index starts with the capture column, so (capture, key) order is cheap. */
+  readonly captureIndexed: boolean;
   /** Current rows for these source keys (waiting rows are re-read this way). */
   readKeys(keys: readonly (readonly string[])[]): Promise<SourceRow[]>;
   /** Current rows whose `column` is one of `values` (children of a batch of document parents). */

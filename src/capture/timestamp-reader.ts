@@ -17,6 +17,7 @@ export class TimestampChangeReader implements ChangeReader {
   readonly #orderBy: RawBuilder<unknown>;
   readonly #keyOrder: RawBuilder<unknown>;
   readonly #zone: string;
+  readonly captureIndexed: boolean;
 
   constructor(
     private readonly db: DynamicDb,
@@ -32,6 +33,8 @@ export class TimestampChangeReader implements ChangeReader {
     ]);
     this.#orderBy = columnList([capture.column, ...mapping.source.key]);
     this.#keyOrder = columnList(mapping.source.key);
+    // Query sources are derived tables: their capture value is usually computed, never indexed.
+    this.captureIndexed = mapping.source.table !== undefined && table.indexes.some((index) => index[0] === capture.column);
     // A zoned column compares in the session zone (UTC); a wall-clock one in the declared zone.
     this.#zone = table.columns.get(capture.column)?.category === 'timestamptz' ? 'UTC' : capture.timezone;
   }
@@ -47,6 +50,12 @@ export class TimestampChangeReader implements ChangeReader {
 
   async readBatch(after: Cursor | undefined, limit: number): Promise<ChangeBatch> {
     return this.#select(after ? this.#after(after) : undefined, this.#orderBy, limit);
+  }
+
+  async readChangedByKey(from: Cursor, afterKey: readonly string[] | null, limit: number): Promise<ChangeBatch> {
+    const changed = this.#after(from);
+    const condition = afterKey ? sql`${changed} AND ${keyAfter(this.mapping.source.key, afterKey)}` : changed;
+    return this.#select(condition, this.#keyOrder, limit);
   }
 
   async readKeyBatch(afterKey: readonly string[] | null, limit: number): Promise<ChangeBatch> {

@@ -219,17 +219,30 @@ export class SyncJob {
         return await this.#finish(pass, 'ok');
       }
 
-      const from = result.checkpoint!;
-      const done = await this.#walk(
-        pass,
-        { ts: subtractSeconds(from.ts, capture.overlapSeconds), key: null } as Cursor,
-        (after) => reader.readBatch(after, capture.batchSize),
-        (batch) => batch.last!,
-        async (tx, last, current) => {
-          result.checkpoint = await streams.advance(tx, mapping.name, current, minCursor(last, mark));
-        },
-        signal,
-      );
+      const from: Cursor = { ts: subtractSeconds(result.checkpoint!.ts, capture.overlapSeconds), key: null };
+      // With an index on the capture column, rows come in (capture, key) order and the checkpoint
+      // follows every batch. Without one, ordering by capture value makes each batch scan and sort
+      // the table, so the pass walks the changed rows in key order (one scan per pass) and the
+      // checkpoint moves only when the pass is complete, to the mark (same argument as the load).
+      const done = reader.captureIndexed
+        ? await this.#walk(
+            pass,
+            from,
+            (after) => reader.readBatch(after, capture.batchSize),
+            (batch) => batch.last!,
+            async (tx, last, current) => {
+              result.checkpoint = await streams.advance(tx, mapping.name, current, minCursor(last, mark));
+            },
+            signal,
+          )
+        : await this.#walk(
+            pass,
+            null as string[] | null,
+            (afterKey) => reader.readChangedByKey(from, afterKey, capture.batchSize),
+            (batch) => batch.last?.key ?? null,
+            async () => undefined,
+            signal,
+          );
       // Everything visible was read: the checkpoint may now move up to the mark itself.
       if (done && (!result.checkpoint || compareCursors(mark, result.checkpoint) > 0)) {
         result.checkpoint = await targetDb.transaction().execute(async (tx) => {

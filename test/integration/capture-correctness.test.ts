@@ -11,12 +11,16 @@ import { createTestDatabase, type TestDatabase } from '../support/test-databases
 
 const SECOND_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
-const PAIRS_BY_SOURCE: readonly (readonly [DatabaseKind, DatabaseKind])[] = [
-  ['mysql', 'postgres'],
-  ['postgres', 'mysql'],
+// Each source kind with and without an index on the capture column: polls then walk in
+// (mtime, key) order, or in key order over the changed rows (one scan per pass).
+const PAIRS_BY_SOURCE: readonly (readonly [DatabaseKind, DatabaseKind, 'indexed' | 'unindexed'])[] = [
+  ['mysql', 'postgres', 'indexed'],
+  ['postgres', 'mysql', 'indexed'],
+  ['mysql', 'postgres', 'unindexed'],
+  ['postgres', 'mysql', 'unindexed'],
 ];
 
-describe.each(PAIRS_BY_SOURCE)('capture correctness, %s source → %s target', (sourceKind, targetKind) => {
+describe.each(PAIRS_BY_SOURCE)('capture correctness, %s source → %s target, %s mtime', (sourceKind, targetKind, indexing) => {
   let source: TestDatabase;
   let target: TestDatabase;
   const harnesses: SyncHarness[] = [];
@@ -34,7 +38,7 @@ describe.each(PAIRS_BY_SOURCE)('capture correctness, %s source → %s target', (
 
   /** Own source table, target table and mapping name per test; one migrated harness. */
   async function setup(name: string, sync: Record<string, unknown>): Promise<SyncHarness> {
-    await createSourceItems(source.db, sourceKind, `src_${name}`);
+    await createSourceItems(source.db, sourceKind, `src_${name}`, { mtimeIndex: indexing === 'indexed' });
     await createTargetItems(target.db, targetKind, { table: `tgt_${name}` });
     const harness = await SyncHarness.create({
       source,
