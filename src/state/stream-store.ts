@@ -132,8 +132,20 @@ export class StreamStore {
     mapping: string,
     run: { started: string; finished?: string; status: 'running' | 'ok' | 'failed'; figures: RunFigures; error?: string },
   ): Promise<void> {
-    await sql`${this.dialect.upsert(this.#table, ['mapping'], ['mapping'], [[mapping]])}`.execute(db);
-    await db
+    // The row nearly always exists (batches lock it first): one UPDATE, and only a pass that
+    // failed before its first batch needs the row created.
+    if (!(await this.#updateRun(db, mapping, run))) {
+      await sql`${this.dialect.upsert(this.#table, ['mapping'], ['mapping'], [[mapping]])}`.execute(db);
+      await this.#updateRun(db, mapping, run);
+    }
+  }
+
+  async #updateRun(
+    db: DynamicDb,
+    mapping: string,
+    run: { started: string; finished?: string; status: 'running' | 'ok' | 'failed'; figures: RunFigures; error?: string },
+  ): Promise<boolean> {
+    const result = await db
       .updateTable(this.#table)
       .set({
         last_run_started: run.started,
@@ -148,7 +160,8 @@ export class StreamStore {
         ...(run.error !== undefined ? { last_error: run.error.slice(0, 4000), last_error_at: nowText() } : {}),
       })
       .where('mapping', '=', mapping)
-      .execute();
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 }
 
