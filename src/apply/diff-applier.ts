@@ -168,8 +168,9 @@ export class DiffApplier {
       }
     }
     // First sync against a target that already holds these rows: adopt by natural key.
+    const adoption = this.#matchColumns.length ? await this.#adoptionCandidates(tx, unmatched) : undefined;
     for (const row of unmatched) {
-      const adopted = this.#matchColumns.length ? await this.#adopt(tx, row, result) : 'none';
+      const adopted = adoption ? await this.#adopt(tx, row, adoption, result) : 'none';
       if (adopted === 'ambiguous') continue;
       if (adopted === 'none') inserts.push(row);
       else {
@@ -191,18 +192,32 @@ export class DiffApplier {
     });
   }
 
-  /** One candidate → adopted (recorded in the identity map); several → reported, never guessed. */
-  async #adopt(tx: DynamicDb, row: PlannedRow, result: ApplyResult): Promise<'none' | 'ambiguous' | { id: unknown; row: Record<string, unknown> }> {
-    const identity = this.options.identity!;
+  /**
+   * Target rows matching the unmatched rows' natural keys, grouped by match text, with the ids
+   * already claimed in the identity map: two queries for the whole batch, not two per row.
+   */
+  async #adoptionCandidates(tx: DynamicDb, rows: PlannedRow[]): Promise<{ byMatch: Map<string, Record<string, unknown>[]>; claimed: Set<string> }> {
     const idColumn = this.#identityColumn!;
-    const match = this.#matchColumns.map((column) => writeValue(row.values[column.name], column));
-    if (match.some((value) => value === null)) return 'none';
-    const conditions = this.#matchColumns.map((column, i) => sql`${sql.id(column.name)} = ${match[i]}`);
-    const names = columnList([...new Set([idColumn.name, ...this.#comparedColumns.map((c) => c.name)])]);
-    const { rows: candidates } = await sql<Record<string, unknown>>`
-      SELECT ${names} FROM ${tableRef(this.mapping.target.table)} WHERE ${sql.join(conditions, sql` AND `)}`.execute(tx);
-    const claimed = await identity.claimedTargets(tx, this.mapping.name, candidates.map((candidate) => String(candidate[idColumn.name])));
-    const free = candidates.filter((candidate) => !claimed.has(String(candidate[idColumn.name])));
+    const matches = rows
+      .map((row) => this.#matchColumns.map((column) => row.values[column.name]))
+      .filter((match) => match.every((value) => value !== null && value !== undefined));
+    const byMatch = await this.#fetchAll(tx, this.#matchColumns, matches, [idColumn]);
+    const ids = [...byMatch.values()].flat().map((candidate) => String(candidate[idColumn.name]));
+    return { byMatch, claimed: await this.options.identity!.claimedTargets(tx, this.mapping.name, ids) };
+  }
+
+  /** One free candidate → adopted (recorded in the identity map); several → reported, never guessed. */
+  async #adopt(
+    tx: DynamicDb,
+    row: PlannedRow,
+    adoption: { byMatch: Map<string, Record<string, unknown>[]>; claimed: Set<string> },
+    result: ApplyResult,
+  ): Promise<'none' | 'ambiguous' | { id: unknown; row: Record<string, unknown> }> {
+    const idColumn = this.#identityColumn!;
+    const match = this.#matchColumns.map((column) => row.values[column.name]);
+    if (match.some((value) => value === null || value === undefined)) return 'none';
+    const candidates = adoption.byMatch.get(this.#textOf(match, this.#matchColumns)) ?? [];
+    const free = candidates.filter((candidate) => !adoption.claimed.has(String(candidate[idColumn.name])));
     if (free.length === 0) return 'none';
     if (free.length > 1) {
       result.rejected.push({
@@ -213,8 +228,10 @@ export class DiffApplier {
       });
       return 'ambiguous';
     }
-    const id = free[0]![idColumn.name];
-    await identity.remember(tx, this.mapping.name, row.sourceKey, String(id));
+    const id = String(free[0]![idColumn.name]);
+    // Claimed now: a second source row with the same natural key in this batch cannot take it too.
+    adoption.claimed.add(id);
+    await this.options.identity!.remember(tx, this.mapping.name, row.sourceKey, id);
     result.adopted++;
     return { id, row: free[0]! };
   }
@@ -303,15 +320,26 @@ export class DiffApplier {
 
   /** Target rows whose `columns` equal one of `keys`, by canonical key text. One query per chunk. */
   async #fetch(tx: DynamicDb, columns: ColumnInfo[], keys: unknown[][]): Promise<Map<string, Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
+    const all = await this.#fetchAll(tx, columns, keys);
+    return new Map([...all].map(([key, rows]) => [key, rows[0]!]));
+  }
+
+  /** Like #fetch, keeping every row per key (natural keys need not be unique), plus `extra` columns. */
+  async #fetchAll(tx: DynamicDb, columns: ColumnInfo[], keys: unknown[][], extra: ColumnInfo[] = []): Promise<Map<string, Record<string, unknown>[]>> {
+    const found = new Map<string, Record<string, unknown>[]>();
     if (keys.length === 0) return found;
     const names = columns.map((column) => column.name);
-    const selected = columnList([...new Set([...names, ...this.#comparedColumns.map((column) => column.name)])]);
+    const selected = columnList([...new Set([...names, ...extra.map((column) => column.name), ...this.#comparedColumns.map((column) => column.name)])]);
     for (const chunk of this.#chunks(keys, names.length)) {
       const bound = chunk.map((key) => key.map((part, i) => writeValue(part, columns[i]!)));
       const { rows } = await sql<Record<string, unknown>>`
         SELECT ${selected} FROM ${tableRef(this.mapping.target.table)} WHERE ${this.dialect.keyIn(columns, bound)}`.execute(tx);
-      for (const row of rows) found.set(this.#textOf(names.map((name) => row[name]), columns), row);
+      for (const row of rows) {
+        const key = this.#textOf(names.map((name) => row[name]), columns);
+        const list = found.get(key) ?? [];
+        list.push(row);
+        found.set(key, list);
+      }
     }
     return found;
   }
