@@ -180,7 +180,6 @@ export function compileMapping(mapping: MappingFile, file: string, config: Resol
   const lookupMappings = lookups.flatMap(({ spec }) => (typeof spec === 'string' ? [spec] : 'mapping' in spec ? [spec.mapping] : []));
   const dependsOn = [...new Set([...lookupMappings, ...(mapping.dependsOn ?? []), ...(mapping.parent ? [mapping.parent.mapping] : [])])];
   const capture = mapping.source.capture;
-  const compared = rules;
   return Object.freeze({
     name: mapping.name,
     file,
@@ -218,7 +217,7 @@ export function compileMapping(mapping: MappingFile, file: string, config: Resol
     after: mapping.after,
     toTarget(row: Readonly<Record<string, unknown>>, results: LookupResults): MappedRow {
       const values: Record<string, unknown> = {};
-      for (const rule of compared) {
+      for (const rule of rules) {
         if (rule.from.kind === 'stamp') continue;
         try {
           values[rule.target] = evaluateRule(rule, row, results);

@@ -59,6 +59,8 @@ interface StreamRow {
  */
 export class StreamStore {
   readonly #table: string;
+  /** Mappings whose row this process has seen (created or read) already. */
+  readonly #known = new Set<string>();
   constructor(
     private readonly dialect: Dialect,
     prefix: string,
@@ -82,13 +84,23 @@ export class StreamStore {
    * processes applying the same mapping take turns instead of interleaving batches.
    */
   async lock(tx: DynamicDb, mapping: string): Promise<{ cursor: Cursor | undefined; load: LoadProgress | undefined }> {
-    await sql`${this.dialect.upsert(this.#table, ['mapping'], ['mapping'], [[mapping]])}`.execute(tx);
+    // The row is created once (upsert first: a locking read of a missing row would take an
+    // InnoDB gap lock); after that each batch needs only the locking read.
+    if (!this.#known.has(mapping)) {
+      await sql`${this.dialect.upsert(this.#table, ['mapping'], ['mapping'], [[mapping]])}`.execute(tx);
+    }
     const row = (await tx
       .selectFrom(this.#table)
       .select(['cursor_ts', 'cursor_key', 'load_mark', 'load_key'])
       .where('mapping', '=', mapping)
       .forUpdate()
-      .executeTakeFirstOrThrow()) as Pick<StreamRow, 'cursor_ts' | 'cursor_key' | 'load_mark' | 'load_key'>;
+      .executeTakeFirst()) as Pick<StreamRow, 'cursor_ts' | 'cursor_key' | 'load_mark' | 'load_key'> | undefined;
+    if (!row) {
+      // Deleted behind our back (a DBA reset the mapping): create it again, once.
+      if (!this.#known.delete(mapping)) throw new SyncError('INTERNAL', 'checkpoint row could not be created', { mapping });
+      return this.lock(tx, mapping);
+    }
+    this.#known.add(mapping);
     return { cursor: cursorOf(row), load: loadOf(row) };
   }
 

@@ -94,8 +94,10 @@ export class SyncJob {
     for (const rejected of outcome.rejected) {
       logger.warn(rejected.wait ? 'row waits' : 'row rejected', { mapping: mapping.name, key: rejected.key, reason: rejected.reason, targetTable: mapping.target.table });
     }
-    if (this.children.length) {
-      const parentKeys = rows.map((row) => row[mapping.source.key[0]!]);
+    // Children of parents written in this batch join them in this transaction. Children of
+    // unchanged parents are the child mapping's own business (its polls see their changes).
+    if (this.children.length && outcome.written.length) {
+      const parentKeys = outcome.written.map((row) => row.key[0]);
       for (const child of this.children) {
         const childRows = await child.parts.reader.rowsWhere(child.mapping.parent!.column, parentKeys);
         const childPass = { rejectionsPossible: true };
