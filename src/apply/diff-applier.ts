@@ -70,8 +70,12 @@ export class DiffApplier {
     this.#keyColumns = mapping.target.key.map(column);
     this.#identityColumn = mapping.target.identity ? column(mapping.target.identity.column) : undefined;
     this.#matchColumns = (mapping.target.identity?.match ?? []).map(column);
+    // An update-only mapping never inserts, so it must not upsert either: the insert half of an
+    // upsert needs every NOT NULL column, which such a mapping does not supply. Keyed UPDATEs only.
     this.#upsertable =
-      key.size > 0 && target.uniqueKeys.some((unique) => unique.length === key.size && unique.every((name) => key.has(name)));
+      !mapping.target.updateOnly &&
+      key.size > 0 &&
+      target.uniqueKeys.some((unique) => unique.length === key.size && unique.every((name) => key.has(name)));
   }
 
   get usesUpsert(): boolean {
@@ -130,9 +134,7 @@ export class DiffApplier {
   async #writeByKey(tx: DynamicDb, inserts: PlannedRow[], updates: PlannedRow[]): Promise<void> {
     const table = this.mapping.target.table;
     const now = this.#stampTime();
-    // An update-only mapping never inserts, so an upsert (whose insert half needs every NOT NULL
-    // column) must not be used: keyed UPDATEs only.
-    if (this.#upsertable && !this.mapping.target.updateOnly) {
+    if (this.#upsertable) {
       for (const chunk of this.#chunks([...inserts, ...updates], this.#insertColumns.length)) {
         const rows = chunk.map((row) => this.#params(row, this.#insertColumns, now));
         await this.dialect.writeRows(table, this.#insertColumns, rows, this.mapping.target.key, this.#updateColumns.map((c) => c.name)).execute(tx);
